@@ -1,0 +1,7 @@
+/** Runs host-agnostic suites under node:test. */
+import { test } from 'node:test';
+import type { Case } from './suite';
+
+export function runSuite(name: string, cases: Case[]): void {
+  for (const [caseName, run] of cases) test(`${name}: ${caseName}`, run);
+}

@@ -1,0 +1,49 @@
+/**
+ * Host-agnostic test suites (noble's "platform" pattern): a suite is a list of
+ * named cases that use only this file's assertions, so the same file runs
+ * under node:test and inside the XS engine.
+ */
+
+export type Case = [name: string, run: () => void];
+
+export class AssertionError extends Error {}
+
+export function ok(value: unknown, message = 'expected a truthy value'): void {
+  if (!value) throw new AssertionError(message);
+}
+
+export function equal<T>(actual: T, expected: T, message = ''): void {
+  if (actual !== expected && !(actual !== actual && expected !== expected)) {
+    throw new AssertionError(`${message ? message + ': ' : ''}expected ${String(expected)}, got ${String(actual)}`);
+  }
+}
+
+export function hex(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+  return s;
+}
+
+export function fromHex(s: string): Uint8Array {
+  if (s.length % 2) throw new Error(`odd-length hex: ${s.length}`);
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const b = parseInt(s.substr(i * 2, 2), 16);
+    if (b !== b) throw new Error(`bad hex at ${i * 2}`);
+    out[i] = b;
+  }
+  return out;
+}
+
+export function equalBytes(actual: Uint8Array, expected: Uint8Array, message = ''): void {
+  equal(hex(actual), hex(expected), message);
+}
+
+export function throws(fn: () => void, message = 'expected an exception'): void {
+  try {
+    fn();
+  } catch {
+    return;
+  }
+  throw new AssertionError(message);
+}
