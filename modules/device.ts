@@ -3,9 +3,37 @@
  * events out through the host. `now` is always an argument, in milliseconds
  * of a monotonic clock chosen by the host.
  *
- * (API stub: the implementation lands in this file.)
+ * Message handling follows wireguard-go (receive.go, send.go, noise-protocol.go)
+ * step for step, so a stock WireGuard peer sees a stock WireGuard peer.
+ * The transport path (sendUdp → seal → send, handleDatagram → open → deliver)
+ * allocates nothing, throws nothing and uses no BigInt.
  */
 import type { DeviceConfig } from './config';
+import { ChaChaPoly } from './crypto/aead';
+import { AllowedIps } from './allowedips';
+import { encodeBase64 } from './base64';
+import { CookieChecker } from './cookie';
+import {
+  HANDSHAKE_BURST_PER_SOURCE, HANDSHAKE_INITIATION_RATE, HANDSHAKES_PER_SECOND_PER_SOURCE, MAX_TIMER_HANDSHAKES,
+  REJECT_AFTER_TIME, REKEY_AFTER_MESSAGES_HI, REKEY_AFTER_TIME, REKEY_TIMEOUT, REKEY_TIMEOUT_JITTER_MAX,
+  KEEPALIVE_TIMEOUT, REJECT_AFTER_MESSAGES_HI, REJECT_AFTER_MESSAGES_LO, UNDER_LOAD_AFTER_TIME,
+} from './constants';
+import { formatCidr, icmpEchoToReply, Ipv4Info, IPV4_HEADER, parseIpv4, parseUdp, UDP_HEADER, UdpInfo, writeIpv4Udp, IPPROTO_ICMP, IPPROTO_UDP } from './ipv4';
+import { Keypair } from './keypair';
+import {
+  INITIATION_SIZE, MSG_COOKIE_REPLY, MSG_INITIATION, MSG_RESPONSE, MSG_TRANSPORT, RESPONSE_SIZE, TRANSPORT_DATA,
+  TRANSPORT_HEADER_SIZE, messageType, readU32, writeHeader, writeU32, COOKIE_REPLY_SIZE,
+} from './messages';
+import { HS_INITIATION_CREATED, Noise } from './noise';
+import { Peer } from './peer';
+import { SourceRateLimiter } from './ratelimiter';
+import { compareTai64n, writeTai64n } from './tai64n';
+import {
+  expireTimers, timersAnyAuthenticatedPacketReceived, timersAnyAuthenticatedPacketSent,
+  timersAnyAuthenticatedPacketTraversal, timersDataReceived, timersDataSent, timersHandshakeComplete,
+  timersHandshakeInitiated, timersSessionDerived, type TimerActions,
+} from './timers';
+import { DropCounters } from './drops';
 
 export type DeviceEventName =
   | 'handshake-sent'
@@ -20,26 +48,35 @@ export type DeviceEventName =
 
 export interface DeviceEvent {
   name: DeviceEventName;
-  /** Index of the peer in DeviceConfig.peers. */
+  /** Index of the peer in DeviceConfig.peers, or -1 when no peer is known yet. */
   peer: number;
-  /** The peer's public key in base64, as wg prints it. */
+  /** The peer's public key in base64, as wg prints it ('' when unknown). */
   publicKey: string;
   time: number;
   detail?: string;
 }
 
 export interface DeviceHost {
-  /** Sends a datagram. `data` is reused after return: a host that sends later must copy it. */
-  send(data: Uint8Array, address: string, port: number): void;
   /**
-   * A UDP datagram arrived through the tunnel for our Address. `payload` is a
-   * view valid only during the call. `peer` is the index of the sending peer.
+   * Sends the datagram data[0, len). `data` is reused after return: a host that
+   * sends later must copy it. (A length, not a view: making a view allocates.)
    */
-  deliverUdp(peer: number, srcIp: number, srcPort: number, dstPort: number, payload: Uint8Array): void;
+  send(data: Uint8Array, len: number, address: string, port: number): void;
+  /**
+   * A UDP datagram arrived through the tunnel for our Address: its payload is
+   * buf[off, off+len), valid only during the call. `peer` is the index of the
+   * sending peer in DeviceConfig.peers.
+   */
+  deliverUdp(peer: number, srcIp: number, srcPort: number, dstPort: number, buf: Uint8Array, off: number, len: number): void;
   /** Fills `out` with cryptographically secure random bytes. */
   random(out: Uint8Array): void;
   /** Something happened that an operator would want in a log. */
   event(e: DeviceEvent): void;
+  /**
+   * Wall-clock time in Unix milliseconds, for the TAI64N in initiations. A host
+   * without one (a gateway before SNTP) may leave it out: `now` is used instead.
+   */
+  wallClock?(): number;
 }
 
 export interface PeerStatus {
@@ -73,22 +110,623 @@ export const SEND_TOO_BIG = 3;
 /** Largest inner IP packet (WireGuard's default MTU on a 1500-byte path). */
 export const MTU = 1420;
 
-export declare class DeviceApi {
-  constructor(config: DeviceConfig, host: DeviceHost);
+const EMPTY = new Uint8Array(0);
+const EMPTY_STAGED = new Uint8Array(0);
+
+export class Device implements TimerActions {
+  private readonly aead = new ChaChaPoly();
+  private readonly noise: Noise;
+  private readonly checker: CookieChecker;
+  readonly peers: Peer[];
+  private readonly peerByKey = new Map<string, Peer>();
+  private readonly routes: AllowedIps;
+  /** receiver index → the keypair it names, or the peer whose handshake it names. */
+  private readonly indices = new Map<number, Keypair | Peer>();
+  private readonly limiter: SourceRateLimiter;
+  readonly drops = new DropCounters();
+  readonly publicKeyBase64: string;
+  private readonly address: number;
+
+  // Preallocated buffers: the data path writes only into these.
+  private readonly tx = new Uint8Array(TRANSPORT_HEADER_SIZE + MTU + 16);
+  private readonly hsBuf = new Uint8Array(INITIATION_SIZE);
+  private readonly replyBuf = new Uint8Array(COOKIE_REPLY_SIZE);
+  private readonly nonce = new Uint8Array(12);
+  private readonly ephemeral = new Uint8Array(32);
+  private readonly timestamp = new Uint8Array(12);
+  private readonly rand4 = new Uint8Array(4);
+  private readonly ip = new Ipv4Info();
+  private readonly udp = new UdpInfo();
+
+  private loadWindowStart = -Infinity;
+  private loadCount = 0;
+  private underLoadUntil = -Infinity;
+  private lastCookieEventAt = -Infinity;
+
+  constructor(readonly config: DeviceConfig, private readonly host: DeviceHost) {
+    const { limits } = config;
+    if (config.peers.length > limits.maxPeers) {
+      throw new Error(`${config.peers.length} peers configured but the peer table holds ${limits.maxPeers}`);
+    }
+    this.noise = new Noise(config.interface.privateKey, this.aead);
+    this.publicKeyBase64 = encodeBase64(this.noise.publicKey);
+    this.checker = new CookieChecker(this.noise.publicKey, this.aead);
+    this.limiter = new SourceRateLimiter(HANDSHAKES_PER_SECOND_PER_SOURCE, HANDSHAKE_BURST_PER_SOURCE, Math.max(64, limits.maxPeers * 4));
+    this.address = config.interface.address ? config.interface.address.ip : -1;
+    let routeCount = 0;
+    for (const p of config.peers) routeCount += p.allowedIps.length;
+    this.routes = new AllowedIps(Math.max(1, routeCount));
+    this.peers = config.peers.map((pc, i) => {
+      const key = encodeBase64(pc.publicKey);
+      if (this.peerByKey.has(key)) throw new Error(`peer ${key} is configured twice`);
+      const peer = new Peer(i, pc, key, config.interface.privateKey, this.aead, limits.replayWindow);
+      this.peerByKey.set(key, peer);
+      for (const cidr of pc.allowedIps) this.routes.insert(cidr, i);
+      return peer;
+    });
+  }
+
+  // ---------------------------------------------------------------- input
+
   /** A datagram from the network. Never throws; bad input is dropped and counted. */
-  handleDatagram(now: number, data: Uint8Array, len: number, address: string, port: number): void;
+  handleDatagram(now: number, data: Uint8Array, len: number, address: string, port: number): void {
+    switch (messageType(data, len)) {
+      case MSG_TRANSPORT: return this.receiveTransport(now, data, len, address, port);
+      case MSG_INITIATION: return this.receiveInitiation(now, data, len, address, port);
+      case MSG_RESPONSE: return this.receiveResponse(now, data, len, address, port);
+      case MSG_COOKIE_REPLY: return this.receiveCookieReply(now, data);
+      default: this.drops.malformed++;
+    }
+  }
+
   /** Runs every timer whose deadline is <= now. */
-  handleTimeout(now: number): void;
+  handleTimeout(now: number): void {
+    for (let i = 0; i < this.peers.length; i++) {
+      const p = this.peers[i];
+      if (p.nextDeadline() <= now) expireTimers(p, now, this);
+    }
+  }
+
   /** The next deadline (absolute, same clock as now), or Infinity. */
-  pollTimeout(): number;
+  pollTimeout(): number {
+    let t = Infinity;
+    for (let i = 0; i < this.peers.length; i++) {
+      const d = this.peers[i].nextDeadline();
+      if (d < t) t = d;
+    }
+    return t;
+  }
+
+  // ---------------------------------------------------------------- output
+
   /**
    * Sends a UDP datagram through the tunnel from our Address:srcPort to
-   * dstIp:dstPort (dstIp as u32), routed by AllowedIPs. Returns a SEND_* code.
+   * dstIp:dstPort, routed by AllowedIPs. Returns a SEND_* code.
    */
-  sendUdp(now: number, srcPort: number, dstIp: number, dstPort: number, payload: Uint8Array, off: number, len: number): number;
+  sendUdp(now: number, srcPort: number, dstIp: number, dstPort: number, payload: Uint8Array, off: number, len: number): number {
+    if (len + IPV4_HEADER + UDP_HEADER > MTU) {
+      this.drops.tooBig++;
+      return SEND_TOO_BIG;
+    }
+    const peerIndex = this.routes.lookup(dstIp);
+    if (peerIndex < 0 || this.address < 0) {
+      this.drops.noRoute++;
+      return SEND_NO_ROUTE;
+    }
+    const tx = this.tx;
+    const start = TRANSPORT_DATA + IPV4_HEADER + UDP_HEADER;
+    for (let i = 0; i < len; i++) tx[start + i] = payload[off + i];
+    const total = writeIpv4Udp(tx, TRANSPORT_DATA, this.address, dstIp, srcPort, dstPort, len, this.nextIpId());
+    return this.sendInner(this.peers[peerIndex], now, total);
+  }
+
   /** Sends a raw IPv4 packet through the tunnel, routed by its destination. */
-  sendPacket(now: number, packet: Uint8Array, off: number, len: number): number;
-  /** Starts a handshake with a peer now (as `wg` does when a packet is queued). */
-  connect(now: number, peer: number): void;
-  status(now: number): DeviceStatus;
+  sendPacket(now: number, packet: Uint8Array, off: number, len: number): number {
+    if (len > MTU) {
+      this.drops.tooBig++;
+      return SEND_TOO_BIG;
+    }
+    if (!parseIpv4(packet, off, len, this.ip)) {
+      this.drops.badInnerPacket++;
+      return SEND_NO_ROUTE;
+    }
+    const peerIndex = this.routes.lookup(this.ip.dst);
+    if (peerIndex < 0) {
+      this.drops.noRoute++;
+      return SEND_NO_ROUTE;
+    }
+    const tx = this.tx;
+    for (let i = 0; i < len; i++) tx[TRANSPORT_DATA + i] = packet[off + i];
+    return this.sendInner(this.peers[peerIndex], now, len);
+  }
+
+  /** Starts a handshake with a peer now, within the one-per-REKEY_TIMEOUT rate limit. */
+  connect(now: number, peer: number): void {
+    const p = this.peers[peer];
+    if (p) this.sendInitiation(p, now, false);
+  }
+
+  // ---------------------------------------------------------------- status
+
+  status(now: number): DeviceStatus {
+    const a = this.config.interface.address;
+    return {
+      publicKey: this.publicKeyBase64,
+      address: a ? formatCidr(a) : null,
+      peers: this.peers.map((p) => ({
+        publicKey: p.publicKeyBase64,
+        endpoint: p.endpointAddress === null ? null : `${p.endpointAddress}:${p.endpointPort}`,
+        allowedIps: p.config.allowedIps.map(formatCidr),
+        state: this.peerState(p, now),
+        lastHandshakeAgoMs: p.lastHandshakeAt === -Infinity ? null : now - p.lastHandshakeAt,
+        rxBytes: p.rxBytes,
+        txBytes: p.txBytes,
+        rxPackets: p.rxPackets,
+        txPackets: p.txPackets,
+        persistentKeepalive: p.config.persistentKeepalive,
+      })),
+      drops: this.drops.toRecord(),
+    };
+  }
+
+  private peerState(p: Peer, now: number): string {
+    if (this.usable(p.current, now)) return 'established';
+    if (p.handshake.state === HS_INITIATION_CREATED) return 'handshake';
+    if (p.next !== null) return 'confirming';
+    return 'idle';
+  }
+
+  // ---------------------------------------------------------------- transport
+
+  private receiveTransport(now: number, data: Uint8Array, len: number, address: string, port: number): void {
+    const entry = this.indices.get(readU32(data, 4));
+    if (!(entry instanceof Keypair)) {
+      this.drops.unknownIndex++;
+      return;
+    }
+    const kp = entry;
+    if (now - kp.created >= REJECT_AFTER_TIME) {
+      this.drops.expiredKeypair++;
+      return;
+    }
+    const lo = readU32(data, 8);
+    const hi = readU32(data, 12);
+    if (!kp.replay.check(lo, hi)) {
+      this.drops.replay++;
+      return;
+    }
+    this.setNonce(lo, hi);
+    if (!this.aead.open(kp.receiveKey, this.nonce, data, TRANSPORT_DATA, len - TRANSPORT_DATA, null)) {
+      this.drops.decrypt++;
+      return;
+    }
+    if (!kp.replay.update(lo, hi)) {
+      this.drops.replay++;
+      return;
+    }
+    const p = this.peers[kp.peer];
+    if (this.receivedWithKeypair(p, kp)) {
+      timersHandshakeComplete(p, now);
+      this.emit('handshake-complete', p, now);
+      this.markUp(p, now);
+      this.flushStaged(p, now);
+    }
+    this.keepKeyFreshReceiving(p, now);
+    timersAnyAuthenticatedPacketTraversal(p, now);
+    timersAnyAuthenticatedPacketReceived(p);
+    this.setEndpoint(p, address, port, now);
+    p.rxPackets++;
+    p.rxBytes += len;
+    const plainLen = len - TRANSPORT_DATA - 16;
+    if (plainLen === 0) return; // keepalive
+    timersDataReceived(p, now);
+    this.receiveInner(p, now, data, TRANSPORT_DATA, plainLen);
+  }
+
+  /** An authenticated inner packet: check its source against AllowedIPs, then answer ICMP or deliver UDP. */
+  private receiveInner(p: Peer, now: number, data: Uint8Array, off: number, len: number): void {
+    const ip = this.ip;
+    if (!parseIpv4(data, off, len, ip)) {
+      this.drops.badInnerPacket++;
+      return;
+    }
+    // Cryptokey routing (whitepaper §2): the source must be one of this peer's allowed IPs.
+    if (this.routes.lookup(ip.src) !== p.index) {
+      this.drops.allowedIps++;
+      return;
+    }
+    if (ip.dst !== this.address || ip.fragment) {
+      this.drops.notForUs++;
+      return;
+    }
+    if (ip.protocol === IPPROTO_UDP) {
+      const udp = this.udp;
+      if (!parseUdp(data, off, ip, udp)) {
+        this.drops.badInnerPacket++;
+        return;
+      }
+      this.host.deliverUdp(p.index, ip.src, udp.srcPort, udp.dstPort, data, udp.payloadOffset, udp.payloadLength);
+    } else if (ip.protocol === IPPROTO_ICMP) {
+      const tx = this.tx;
+      const n = ip.totalLength;
+      for (let i = 0; i < n; i++) tx[TRANSPORT_DATA + i] = data[off + i];
+      if (!icmpEchoToReply(tx, TRANSPORT_DATA, ip)) {
+        this.drops.notForUs++;
+        return;
+      }
+      this.sendInner(p, now, n);
+    } else {
+      this.drops.notForUs++;
+    }
+  }
+
+  /** An inner packet at tx[TRANSPORT_DATA, +len) goes out now, or is staged behind a handshake. */
+  private sendInner(p: Peer, now: number, len: number): number {
+    if (p.staged.length > 0 || !this.usable(p.current, now)) {
+      this.stage(p, this.tx, TRANSPORT_DATA, len);
+      this.flushStaged(p, now);
+      return p.staged.length > 0 ? SEND_STAGED : SEND_OK;
+    }
+    this.sealAndSend(p, p.current!, now, len);
+    return SEND_OK;
+  }
+
+  private usable(kp: Keypair | null, now: number): boolean {
+    return kp !== null && kp.live && now - kp.created < REJECT_AFTER_TIME &&
+      !(kp.sendHi >= REJECT_AFTER_MESSAGES_HI && kp.sendLo >= REJECT_AFTER_MESSAGES_LO);
+  }
+
+  /** Pads, seals in place and sends the plaintext at tx[TRANSPORT_DATA, +len) (whitepaper §5.4.6). */
+  private sealAndSend(p: Peer, kp: Keypair, now: number, len: number): void {
+    const tx = this.tx;
+    let padded = (len + 15) & ~15;
+    if (padded > MTU) padded = MTU;
+    for (let i = len; i < padded; i++) tx[TRANSPORT_DATA + i] = 0;
+    const lo = kp.sendLo;
+    const hi = kp.sendHi;
+    kp.nextCounter();
+    writeHeader(tx, MSG_TRANSPORT);
+    writeU32(tx, 4, kp.remoteIndex);
+    writeU32(tx, 8, lo);
+    writeU32(tx, 12, hi);
+    this.setNonce(lo, hi);
+    this.aead.seal(kp.sendKey, this.nonce, tx, TRANSPORT_DATA, padded, null);
+    const total = TRANSPORT_DATA + padded + 16;
+    this.host.send(tx, total, p.endpointAddress!, p.endpointPort);
+    p.txPackets++;
+    p.txBytes += total;
+    timersAnyAuthenticatedPacketTraversal(p, now);
+    timersAnyAuthenticatedPacketSent(p);
+    if (len > 0) timersDataSent(p, now, this.jitter());
+    // keepKeyFreshSending: only the initiator rekeys on time or message count.
+    if (kp.isInitiator && (kp.sendHi >= REKEY_AFTER_MESSAGES_HI || now - kp.created >= REKEY_AFTER_TIME)) {
+      this.sendInitiation(p, now, false);
+    }
+  }
+
+  /** The 12-byte ChaCha20-Poly1305 nonce: 4 zero bytes, then the counter little-endian. */
+  private setNonce(lo: number, hi: number): void {
+    const n = this.nonce;
+    n[0] = n[1] = n[2] = n[3] = 0;
+    writeU32(n, 4, lo);
+    writeU32(n, 8, hi);
+  }
+
+  private stage(p: Peer, buf: Uint8Array, off: number, len: number): void {
+    if (p.staged.length >= this.config.limits.stagedPackets) {
+      p.staged.shift(); // wireguard-go drops the oldest
+      this.drops.stagedOverflow++;
+    }
+    // Staging is the slow path (no session): a copy here is the one allocation we accept.
+    p.staged.push(len === 0 ? EMPTY_STAGED : buf.slice(off, off + len));
+  }
+
+  /** wireguard-go SendStagedPackets: send them all on a usable key, or ask for one. */
+  private flushStaged(p: Peer, now: number): void {
+    if (p.staged.length === 0) return;
+    if (!this.usable(p.current, now) || p.endpointAddress === null) {
+      this.sendInitiation(p, now, false);
+      return;
+    }
+    while (p.staged.length > 0) {
+      const pkt = p.staged.shift()!;
+      this.tx.set(pkt, TRANSPORT_DATA);
+      this.sealAndSend(p, p.current!, now, pkt.length);
+    }
+  }
+
+  /** wireguard-go SendKeepalive: an empty packet, unless staged packets can do the job. */
+  sendKeepalive(p: Peer, now: number): void {
+    if (p.staged.length === 0) p.staged.push(EMPTY_STAGED);
+    this.flushStaged(p, now);
+  }
+
+  private keepKeyFreshReceiving(p: Peer, now: number): void {
+    if (p.sentLastMinuteHandshake) return;
+    const kp = p.current;
+    // The initiator rekeys 15 s before REJECT_AFTER_TIME if only the other side talks.
+    if (kp !== null && kp.isInitiator && now - kp.created >= REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT) {
+      p.sentLastMinuteHandshake = true;
+      this.sendInitiation(p, now, false);
+    }
+  }
+
+  // ---------------------------------------------------------------- handshake
+
+  /**
+   * Checks mac1 and, under load, mac2 of an initiation or response (the graded
+   * MAC state). Sends a cookie reply when mac2 is missing under load.
+   */
+  private admitHandshake(now: number, data: Uint8Array, len: number, address: string, port: number): boolean {
+    if (!this.checker.checkMac1(data, len)) {
+      this.drops.mac1++;
+      return false;
+    }
+    if (now - this.loadWindowStart >= 1000) {
+      this.loadWindowStart = now;
+      this.loadCount = 0;
+    }
+    if (++this.loadCount > this.config.limits.underLoadHandshakesPerSecond) this.underLoadUntil = now + UNDER_LOAD_AFTER_TIME;
+    if (now >= this.underLoadUntil) return true;
+    if (!this.checker.checkMac2(now, data, len, address, port)) {
+      const n = this.checker.createReply(now, data, len, address, port, this.host.random, this.replyBuf);
+      this.host.send(this.replyBuf, n, address, port);
+      this.drops.cookieRequired++;
+      if (now - this.lastCookieEventAt >= 1000) {
+        this.lastCookieEventAt = now;
+        this.host.event({ name: 'cookie-sent', peer: -1, publicKey: '', time: now, detail: `${address}:${port}` });
+      }
+      return false;
+    }
+    if (!this.limiter.allow(now, address, port)) {
+      this.drops.rateLimited++;
+      return false;
+    }
+    return true;
+  }
+
+  private receiveInitiation(now: number, data: Uint8Array, len: number, address: string, port: number): void {
+    if (!this.admitHandshake(now, data, len, address, port)) return;
+    const consumed = this.noise.consumeInitiation(data, 8, 12, (key) => {
+      const p = this.peerByKey.get(encodeBase64(key));
+      return p ? p.handshake : null;
+    });
+    if (consumed === null) {
+      this.drops.badInitiation++;
+      return;
+    }
+    const hs = consumed.handshake;
+    const p = this.peerByKey.get(encodeBase64(hs.remoteStatic))!;
+    // Replay and flood protection (whitepaper §5.1): the TAI64N must move forward.
+    if (compareTai64n(consumed.payload, 0, hs.latestTimestamp, 0) <= 0) {
+      this.drops.replayedInitiation++;
+      return;
+    }
+    if (now - hs.lastInitiationConsumption < HANDSHAKE_INITIATION_RATE) {
+      this.drops.initiationFlood++;
+      return;
+    }
+    hs.latestTimestamp.set(consumed.payload);
+    hs.lastInitiationConsumption = now;
+    this.noise.acceptInitiation(consumed, readU32(data, 4));
+    this.setEndpoint(p, address, port, now);
+    timersAnyAuthenticatedPacketTraversal(p, now);
+    timersAnyAuthenticatedPacketReceived(p);
+
+    const buf = this.hsBuf;
+    const index = this.newHandshakeIndex(p);
+    this.host.random(this.ephemeral);
+    writeHeader(buf, MSG_RESPONSE);
+    writeU32(buf, 4, index);
+    writeU32(buf, 8, hs.remoteIndex);
+    if (!this.noise.createResponse(hs, this.ephemeral, EMPTY, buf, 12)) {
+      this.drops.badInitiation++;
+      return;
+    }
+    p.cookies.addMacs(now, buf, RESPONSE_SIZE);
+    this.beginSession(p, now, false);
+    this.host.send(buf, RESPONSE_SIZE, p.endpointAddress!, p.endpointPort);
+    timersSessionDerived(p, now);
+    timersAnyAuthenticatedPacketTraversal(p, now);
+    timersAnyAuthenticatedPacketSent(p);
+  }
+
+  private receiveResponse(now: number, data: Uint8Array, len: number, address: string, port: number): void {
+    if (!this.admitHandshake(now, data, len, address, port)) return;
+    const entry = this.indices.get(readU32(data, 8));
+    if (!(entry instanceof Peer) || entry.handshake.state !== HS_INITIATION_CREATED) {
+      this.drops.unknownIndex++;
+      return;
+    }
+    const p = entry;
+    if (this.noise.consumeResponse(p.handshake, data, 12, 0) === null) {
+      this.drops.badResponse++;
+      return;
+    }
+    p.handshake.remoteIndex = readU32(data, 4);
+    this.setEndpoint(p, address, port, now);
+    timersAnyAuthenticatedPacketTraversal(p, now);
+    timersAnyAuthenticatedPacketReceived(p);
+    this.beginSession(p, now, true);
+    timersSessionDerived(p, now);
+    timersHandshakeComplete(p, now);
+    this.emit('handshake-complete', p, now);
+    this.markUp(p, now);
+    this.sendKeepalive(p, now); // confirms the session to the responder, or flushes staged data
+  }
+
+  private receiveCookieReply(now: number, data: Uint8Array): void {
+    const entry = this.indices.get(readU32(data, 4));
+    if (!(entry instanceof Peer) || !entry.cookies.consumeReply(now, data)) {
+      this.drops.badCookieReply++;
+      return;
+    }
+    this.emit('cookie-received', entry, now);
+  }
+
+  /** wireguard-go SendHandshakeInitiation: at most one per REKEY_TIMEOUT unless it is a retry. */
+  private sendInitiation(p: Peer, now: number, isRetry: boolean): void {
+    if (!isRetry) p.handshakeAttempts = 0;
+    const hs = p.handshake;
+    if (now - hs.lastSentHandshake < REKEY_TIMEOUT) return;
+    if (p.endpointAddress === null) {
+      this.drops.noEndpoint++;
+      return;
+    }
+    hs.lastSentHandshake = now;
+    const buf = this.hsBuf;
+    const index = this.newHandshakeIndex(p);
+    this.host.random(this.ephemeral);
+    writeTai64n(this.timestamp, 0, this.host.wallClock ? this.host.wallClock() : now);
+    writeHeader(buf, MSG_INITIATION);
+    writeU32(buf, 4, index);
+    if (!this.noise.createInitiation(hs, this.ephemeral, this.timestamp, buf, 8)) return;
+    p.cookies.addMacs(now, buf, INITIATION_SIZE);
+    this.host.send(buf, INITIATION_SIZE, p.endpointAddress, p.endpointPort);
+    this.emit('handshake-sent', p, now, isRetry ? `retry ${p.handshakeAttempts}` : undefined);
+    timersAnyAuthenticatedPacketTraversal(p, now);
+    timersAnyAuthenticatedPacketSent(p);
+    timersHandshakeInitiated(p, now, this.jitter());
+  }
+
+  /** Replaces the index of the handshake in flight with a fresh random one. */
+  private newHandshakeIndex(p: Peer): number {
+    const hs = p.handshake;
+    if (hs.localIndex !== 0 && this.indices.get(hs.localIndex) === p) this.indices.delete(hs.localIndex);
+    let index = 0;
+    do {
+      this.host.random(this.rand4);
+      index = readU32(this.rand4, 0);
+    } while (index === 0 || this.indices.has(index));
+    this.indices.set(index, p);
+    hs.localIndex = index;
+    return index;
+  }
+
+  /** wireguard-go BeginSymmetricSession: derive a keypair and rotate previous/current/next. */
+  private beginSession(p: Peer, now: number, isInitiator: boolean): void {
+    const hs = p.handshake;
+    const kp = p.freeSlot();
+    if (kp === p.previous) p.previous = null;
+    this.eraseKeypair(kp);
+    this.noise.deriveKeys(hs, kp.sendKey, kp.receiveKey);
+    kp.created = now;
+    kp.isInitiator = isInitiator;
+    kp.localIndex = hs.localIndex;
+    kp.remoteIndex = hs.remoteIndex;
+    kp.live = true;
+    this.indices.set(kp.localIndex, kp); // the index now names the keypair, not the handshake
+    hs.localIndex = 0;
+    if (isInitiator) {
+      if (p.next !== null) {
+        const next = p.next;
+        p.next = null;
+        this.eraseKeypair(p.previous);
+        this.eraseKeypair(p.current);
+        p.previous = next;
+      } else {
+        this.eraseKeypair(p.previous);
+        p.previous = p.current;
+      }
+      p.current = kp;
+    } else {
+      this.eraseKeypair(p.next);
+      this.eraseKeypair(p.previous);
+      p.previous = null;
+      p.next = kp;
+    }
+  }
+
+  /** The responder's new keypair becomes current when the first packet arrives on it. */
+  private receivedWithKeypair(p: Peer, kp: Keypair): boolean {
+    if (p.next !== kp) return false;
+    this.eraseKeypair(p.previous);
+    p.previous = p.current;
+    p.current = kp;
+    p.next = null;
+    return true;
+  }
+
+  private eraseKeypair(kp: Keypair | null): void {
+    if (kp === null || !kp.live) return;
+    if (this.indices.get(kp.localIndex) === kp) this.indices.delete(kp.localIndex);
+    kp.erase();
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  /** Timer: an initiation went unanswered for REKEY_TIMEOUT. */
+  retransmitHandshake(p: Peer, now: number): void {
+    if (p.handshakeAttempts > MAX_TIMER_HANDSHAKES) {
+      // Give up (REKEY_ATTEMPT_TIME): drop staged packets and erase keys later.
+      p.sendKeepaliveAt = Infinity;
+      this.drops.stagedDropped += p.staged.length;
+      p.staged.length = 0;
+      if (p.zeroKeyMaterialAt === Infinity) p.zeroKeyMaterialAt = now + 3 * REJECT_AFTER_TIME;
+      this.emit('handshake-failed', p, now, `no answer after ${p.handshakeAttempts + 1} attempts`);
+      this.markDown(p, now, 'handshake failed');
+      return;
+    }
+    p.handshakeAttempts++;
+    this.sendInitiation(p, now, true);
+  }
+
+  /** Timer: we sent data and heard nothing for KEEPALIVE_TIMEOUT + REKEY_TIMEOUT. */
+  newHandshake(p: Peer, now: number): void {
+    this.sendInitiation(p, now, false);
+  }
+
+  /** Timer: no new keys for 3×REJECT_AFTER_TIME: erase everything (whitepaper §6.4). */
+  zeroKeyMaterial(p: Peer, now: number): void {
+    this.eraseKeypair(p.previous);
+    this.eraseKeypair(p.current);
+    this.eraseKeypair(p.next);
+    p.previous = p.current = p.next = null;
+    const hs = p.handshake;
+    if (hs.localIndex !== 0 && this.indices.get(hs.localIndex) === p) this.indices.delete(hs.localIndex);
+    hs.clear();
+    this.emit('keys-zeroed', p, now);
+    this.markDown(p, now, 'keys zeroed');
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Roaming (whitepaper §2.1): the endpoint follows the last authenticated source. */
+  private setEndpoint(p: Peer, address: string, port: number, now: number): void {
+    if (p.endpointAddress === address && p.endpointPort === port) return;
+    const had = p.endpointAddress !== null;
+    p.endpointAddress = address;
+    p.endpointPort = port;
+    if (had) this.emit('endpoint-changed', p, now, `${address}:${port}`);
+  }
+
+  private markUp(p: Peer, now: number): void {
+    if (p.up) return;
+    p.up = true;
+    this.emit('peer-up', p, now);
+  }
+
+  private markDown(p: Peer, now: number, why: string): void {
+    if (!p.up) return;
+    p.up = false;
+    this.emit('peer-down', p, now, why);
+  }
+
+  private emit(name: DeviceEventName, p: Peer, now: number, detail?: string): void {
+    const e: DeviceEvent = { name, peer: p.index, publicKey: p.publicKeyBase64, time: now };
+    if (detail !== undefined) e.detail = detail;
+    this.host.event(e);
+  }
+
+  private jitter(): number {
+    this.host.random(this.rand4);
+    return readU32(this.rand4, 0) % REKEY_TIMEOUT_JITTER_MAX;
+  }
+
+  private ipId = 0;
+  private nextIpId(): number {
+    this.ipId = (this.ipId + 1) & 0xffff;
+    return this.ipId;
+  }
 }
+

@@ -1,0 +1,138 @@
+/**
+ * mac1/mac2 and the cookie reply (whitepaper §5.4.4, §5.4.7).
+ *
+ * mac1 proves the sender knows our public key, so unauthenticated garbage
+ * costs no DH. Under load, mac2 proves the sender can receive at its source
+ * address: the cookie is a MAC of that address under a secret that rotates
+ * every two minutes, sent back encrypted with XChaCha20-Poly1305.
+ */
+import type { ChaChaPoly } from './crypto/aead';
+import { hash, mac } from './crypto/hash';
+import { COOKIE_REFRESH_TIME } from './constants';
+import { ascii } from './noise';
+import { COOKIE_ENCRYPTED, COOKIE_NONCE, COOKIE_RECEIVER, COOKIE_REPLY_SIZE, MSG_COOKIE_REPLY, writeHeader } from './messages';
+
+const LABEL_MAC1 = ascii('mac1----');
+const LABEL_COOKIE = ascii('cookie--');
+const MAC = 16;
+
+/** The mac2 input: address and port as bytes. Opaque to the initiator, so any stable encoding interoperates. */
+function sourceBytes(address: string, port: number): Uint8Array {
+  const out = new Uint8Array(address.length + 2);
+  for (let i = 0; i < address.length; i++) out[i] = address.charCodeAt(i) & 0xff;
+  out[address.length] = port & 0xff;
+  out[address.length + 1] = (port >>> 8) & 0xff;
+  return out;
+}
+
+/** Constant-time comparison of two 16-byte MACs. */
+function macEqual(a: Uint8Array, b: Uint8Array, bOff: number): boolean {
+  let d = 0;
+  for (let i = 0; i < MAC; i++) d |= a[i] ^ b[bOff + i];
+  return d === 0;
+}
+
+/** Our side as responder: checks macs on incoming handshake messages and makes cookie replies. */
+export class CookieChecker {
+  private readonly mac1Key: Uint8Array;
+  private readonly encryptionKey: Uint8Array;
+  private readonly secret = new Uint8Array(32);
+  private secretSetAt = -Infinity;
+  private readonly nonce = new Uint8Array(24);
+
+  constructor(localPublic: Uint8Array, private readonly aead: ChaChaPoly) {
+    this.mac1Key = hash(LABEL_MAC1, localPublic);
+    this.encryptionKey = hash(LABEL_COOKIE, localPublic);
+  }
+
+  /** mac1 = MAC(HASH(LABEL_MAC1 || our public key), msg up to mac1). */
+  checkMac1(msg: Uint8Array, len: number): boolean {
+    const expected = mac(this.mac1Key, msg.subarray(0, len - 2 * MAC));
+    return macEqual(expected, msg, len - 2 * MAC);
+  }
+
+  /** mac2 = MAC(cookie for this source, msg up to mac2); false once the secret is stale. */
+  checkMac2(now: number, msg: Uint8Array, len: number, address: string, port: number): boolean {
+    if (now - this.secretSetAt > COOKIE_REFRESH_TIME) return false;
+    const cookie = mac(this.secret, sourceBytes(address, port));
+    const expected = mac(cookie, msg.subarray(0, len - MAC));
+    return macEqual(expected, msg, len - MAC);
+  }
+
+  /**
+   * Writes a 64-byte cookie reply to `msg` (an initiation or response whose
+   * mac1 was valid) into out. The reply is smaller than what triggered it.
+   */
+  createReply(
+    now: number,
+    msg: Uint8Array,
+    len: number,
+    address: string,
+    port: number,
+    random: (out: Uint8Array) => void,
+    out: Uint8Array,
+  ): number {
+    if (now - this.secretSetAt > COOKIE_REFRESH_TIME) {
+      random(this.secret);
+      this.secretSetAt = now;
+    }
+    const cookie = mac(this.secret, sourceBytes(address, port));
+    writeHeader(out, MSG_COOKIE_REPLY);
+    // The receiver index is the sender index of the message we answer (offset 4 in both).
+    out.set(msg.subarray(4, 8), COOKIE_RECEIVER);
+    random(this.nonce);
+    out.set(this.nonce, COOKIE_NONCE);
+    out.set(cookie, COOKIE_ENCRYPTED);
+    this.aead.xseal(this.encryptionKey, this.nonce, out, COOKIE_ENCRYPTED, MAC, msg.slice(len - 2 * MAC, len - MAC));
+    return COOKIE_REPLY_SIZE;
+  }
+}
+
+/** Our side as sender of handshake messages to one peer: adds macs and keeps its cookie. */
+export class CookieGenerator {
+  private readonly mac1Key: Uint8Array;
+  private readonly encryptionKey: Uint8Array;
+  private readonly cookie = new Uint8Array(MAC);
+  private cookieSetAt = -Infinity;
+  private readonly lastMac1 = new Uint8Array(MAC);
+  private hasLastMac1 = false;
+  private readonly scratch = new Uint8Array(MAC + 16);
+
+  constructor(remotePublic: Uint8Array, private readonly aead: ChaChaPoly) {
+    this.mac1Key = hash(LABEL_MAC1, remotePublic);
+    this.encryptionKey = hash(LABEL_COOKIE, remotePublic);
+  }
+
+  /** Fills mac1 and mac2 of msg[0, len); mac2 is zero unless we hold a fresh cookie. */
+  addMacs(now: number, msg: Uint8Array, len: number): void {
+    const mac1 = mac(this.mac1Key, msg.subarray(0, len - 2 * MAC));
+    msg.set(mac1, len - 2 * MAC);
+    this.lastMac1.set(mac1);
+    this.hasLastMac1 = true;
+    if (now - this.cookieSetAt < COOKIE_REFRESH_TIME) {
+      msg.set(mac(this.cookie, msg.subarray(0, len - MAC)), len - MAC);
+    } else {
+      msg.fill(0, len - MAC, len);
+    }
+  }
+
+  /** Takes the cookie from a reply to our last message; false if it does not decrypt. */
+  consumeReply(now: number, msg: Uint8Array): boolean {
+    if (!this.hasLastMac1) return false;
+    const box = this.scratch;
+    box.set(msg.subarray(COOKIE_ENCRYPTED, COOKIE_ENCRYPTED + MAC + 16));
+    if (!this.aead.xopen(this.encryptionKey, msg.subarray(COOKIE_NONCE, COOKIE_NONCE + 24), box, 0, MAC + 16, this.lastMac1)) {
+      return false;
+    }
+    this.cookie.set(box.subarray(0, MAC));
+    this.cookieSetAt = now;
+    return true;
+  }
+
+  /** Forgets the cookie (a restart or key erase). */
+  clear(): void {
+    this.cookie.fill(0);
+    this.cookieSetAt = -Infinity;
+    this.hasLastMac1 = false;
+  }
+}

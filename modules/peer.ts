@@ -1,0 +1,85 @@
+/**
+ * Everything the device keeps about one peer: its handshake, three rotating
+ * keypair slots, its endpoint, the five WireGuard timers as deadlines, staged
+ * packets and counters. Behaviour lives in device.ts and timers.ts.
+ */
+import type { ChaChaPoly } from './crypto/aead';
+import type { PeerConfig } from './config';
+import { CookieGenerator } from './cookie';
+import { Keypair } from './keypair';
+import { Handshake } from './noise';
+
+export class Peer {
+  readonly handshake: Handshake;
+  readonly cookies: CookieGenerator;
+  /** Three slots; previous/current/next point into them (or are null). */
+  readonly slots: Keypair[];
+  previous: Keypair | null = null;
+  current: Keypair | null = null;
+  next: Keypair | null = null;
+
+  /** Where we send: the configured endpoint, then the last authenticated source (roaming, §2.1). */
+  endpointAddress: string | null;
+  endpointPort: number;
+
+  // The five timers of wireguard-go (timers.go), as absolute deadlines; Infinity is "not pending".
+  retransmitHandshakeAt = Infinity;
+  sendKeepaliveAt = Infinity;
+  newHandshakeAt = Infinity;
+  zeroKeyMaterialAt = Infinity;
+  persistentKeepaliveAt = Infinity;
+  handshakeAttempts = 0;
+  needAnotherKeepalive = false;
+  sentLastMinuteHandshake = false;
+  persistentKeepaliveInterval: number;
+
+  /** Plaintext IP packets waiting for a session (copied; bounded by limits.stagedPackets). */
+  readonly staged: Uint8Array[] = [];
+
+  lastHandshakeAt = -Infinity;
+  up = false;
+  rxBytes = 0;
+  txBytes = 0;
+  rxPackets = 0;
+  txPackets = 0;
+
+  constructor(
+    readonly index: number,
+    readonly config: PeerConfig,
+    readonly publicKeyBase64: string,
+    localPrivate: Uint8Array,
+    aead: ChaChaPoly,
+    replayWindow: number,
+  ) {
+    this.handshake = new Handshake(config.publicKey, config.presharedKey ?? new Uint8Array(32), localPrivate);
+    this.cookies = new CookieGenerator(config.publicKey, aead);
+    this.slots = [new Keypair(index, replayWindow), new Keypair(index, replayWindow), new Keypair(index, replayWindow)];
+    this.endpointAddress = config.endpoint ? config.endpoint.address : null;
+    this.endpointPort = config.endpoint ? config.endpoint.port : 0;
+    this.persistentKeepaliveInterval = config.persistentKeepalive * 1000;
+  }
+
+  /** A slot that is neither current nor next: previous is always dropped by a rotation. */
+  freeSlot(): Keypair {
+    for (let i = 0; i < 3; i++) {
+      const s = this.slots[i];
+      if (s !== this.current && s !== this.next && s !== this.previous) return s;
+    }
+    for (let i = 0; i < 3; i++) {
+      const s = this.slots[i];
+      if (s !== this.current && s !== this.next) return s;
+    }
+    return this.slots[0]; // unreachable: three slots, at most two are current/next
+  }
+
+  /** The earliest of this peer's deadlines. */
+  nextDeadline(): number {
+    return Math.min(
+      this.retransmitHandshakeAt,
+      this.sendKeepaliveAt,
+      this.newHandshakeAt,
+      this.zeroKeyMaterialAt,
+      this.persistentKeepaliveAt,
+    );
+  }
+}
