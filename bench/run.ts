@@ -1,0 +1,96 @@
+/**
+ * `npm run bench`: prints a table and writes bench/results.json.
+ *
+ * On Node, absolute packets/s depend on the machine, so every figure comes
+ * with references measured in the same run: noble's ChaCha20-Poly1305 on the
+ * same bytes, and node:crypto's native chacha20-poly1305.
+ */
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { makePair } from './pair';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const MIN_MS = Number(process.env.BENCH_MS ?? 1000);
+
+/** Runs fn in batches until MIN_MS has passed; returns operations per second. */
+function rate(fn: (i: number) => void): number {
+  for (let i = 0; i < 200; i++) fn(i); // warm up the JIT
+  let n = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < MIN_MS) {
+    for (let i = 0; i < 100; i++) fn(n++);
+    elapsed = performance.now() - start;
+  }
+  return (n * 1000) / elapsed;
+}
+
+function homeward(size: number): number {
+  const pair = makePair();
+  const payload = randomFillSync(new Uint8Array(size));
+  const before = pair.delivered;
+  const r = rate((i) => pair.send(1 + i * 1e-6, payload, size));
+  if (pair.delivered - before < 100) throw new Error('homeward pair delivered nothing: the benchmark would be meaningless');
+  return r;
+}
+
+function noble(size: number): number {
+  const key = randomFillSync(new Uint8Array(32));
+  const nonce = new Uint8Array(12);
+  const data = randomFillSync(new Uint8Array(size));
+  return rate((i) => {
+    nonce[4] = i & 0xff;
+    const sealed = chacha20poly1305(key, nonce).encrypt(data);
+    chacha20poly1305(key, nonce).decrypt(sealed);
+  });
+}
+
+function native(size: number): number {
+  const key = randomFillSync(Buffer.alloc(32));
+  const nonce = Buffer.alloc(12);
+  const data = randomFillSync(Buffer.alloc(size));
+  return rate((i) => {
+    nonce[4] = i & 0xff;
+    const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+    const ct = Buffer.concat([c.update(data), c.final()]);
+    const tag = c.getAuthTag();
+    const d = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+    d.setAuthTag(tag);
+    Buffer.concat([d.update(ct), d.final()]);
+  });
+}
+
+const results: Record<string, unknown> = {
+  machine: { node: process.version, platform: `${process.platform}-${process.arch}` },
+  node: {} as Record<string, Record<string, number>>,
+};
+const rows: string[][] = [];
+for (const size of [64, 1420]) {
+  const h = homeward(size);
+  const n = noble(size);
+  const x = native(size);
+  (results.node as Record<string, unknown>)[`pps${size}`] = {
+    homeward: Math.round(h),
+    noble: Math.round(n),
+    native: Math.round(x),
+    homewardOverNoble: +(h / n).toFixed(3),
+    homewardOverNative: +(h / x).toFixed(3),
+  };
+  rows.push([`${size} B`, h.toFixed(0), n.toFixed(0), x.toFixed(0), (h / n).toFixed(2), (h / x).toFixed(2)]);
+}
+
+const header = ['payload', 'homeward pkt/s', 'noble pkt/s', 'native pkt/s', 'hw/noble', 'hw/native'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const line = (r: string[]) => '| ' + r.map((c, i) => c.padStart(widths[i])).join(' | ') + ' |';
+console.log('Node transport, seal+open per packet (homeward: full data path, gateway → home, in memory)');
+console.log(line(header));
+console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+for (const r of rows) console.log(line(r));
+
+const out = join(here, 'results.json');
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+console.log(`wrote ${out}`);
