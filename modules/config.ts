@@ -23,6 +23,11 @@ export interface PeerConfig {
   allowedIps: Cidr[];
   /** Seconds; 0 turns persistent keepalive off (wg-quick's default). */
   persistentKeepalive: number;
+  /**
+   * homeward's recovery extensions with this peer (NAK, PROD, WAIT, resend,
+   * HELLO). Off gives exactly WireGuard's behaviour. Default: on.
+   */
+  extensions?: boolean;
 }
 
 export interface InterfaceConfig {
@@ -43,12 +48,35 @@ export interface DeviceLimits {
   stagedPackets: number;
   /** Handshake messages per second above which the device is "under load" and demands cookies. */
   underLoadHandshakesPerSecond: number;
+  /** Bytes of recently sent packets kept for resending after a peer lost its state. */
+  resendBudget?: number;
 }
+
+/** Limits on homeward's unauthenticated recovery messages (DESIGN.md §6). */
+export interface RecoveryLimits {
+  /** NAKs sent per second to one source address, and the burst. */
+  nakPerSecondPerSource: number;
+  nakBurstPerSource: number;
+  /** NAKs sent per second in all. */
+  nakPerSecondGlobal: number;
+  /** WAIT after a key exchange gave up: uniformly between these (ms). */
+  waitMinMs: number;
+  waitMaxMs: number;
+}
+
+export const RECOVERY_DEFAULTS: RecoveryLimits = {
+  nakPerSecondPerSource: 10,
+  nakBurstPerSource: 5,
+  nakPerSecondGlobal: 100,
+  waitMinMs: 10_000,
+  waitMaxMs: 30_000,
+};
 
 export interface DeviceConfig {
   interface: InterfaceConfig;
   peers: PeerConfig[];
   limits: DeviceLimits;
+  recovery?: RecoveryLimits;
 }
 
 export const NODE_LIMITS: DeviceLimits = {
@@ -56,6 +84,7 @@ export const NODE_LIMITS: DeviceLimits = {
   replayWindow: 8128,
   stagedPackets: 128,
   underLoadHandshakesPerSecond: 1000,
+  resendBudget: 256 * 1024,
 };
 
 export const GATEWAY_LIMITS: DeviceLimits = {
@@ -63,4 +92,5 @@ export const GATEWAY_LIMITS: DeviceLimits = {
   replayWindow: 1024,
   stagedPackets: 32,
   underLoadHandshakesPerSecond: 100,
+  resendBudget: 4 * 1024,
 };

@@ -8,7 +8,7 @@
  * The transport path (sendUdp → seal → send, handleDatagram → open → deliver)
  * allocates nothing, throws nothing and uses no BigInt.
  */
-import type { DeviceConfig } from './config';
+import { RECOVERY_DEFAULTS, type DeviceConfig } from './config';
 import { ChaChaPoly } from './crypto/aead';
 import { AllowedIps } from './allowedips';
 import { encodeBase64 } from './base64';
@@ -21,7 +21,7 @@ import {
 import { formatCidr, icmpEchoToReply, Ipv4Info, IPV4_HEADER, parseIpv4, parseUdp, UDP_HEADER, UdpInfo, writeIpv4Udp, IPPROTO_ICMP, IPPROTO_UDP } from './ipv4';
 import { Keypair } from './keypair';
 import {
-  INITIATION_SIZE, MSG_COOKIE_REPLY, MSG_INITIATION, MSG_RESPONSE, MSG_TRANSPORT, RESPONSE_SIZE, TRANSPORT_DATA,
+  INITIATION_SIZE, MSG_COOKIE_REPLY, MSG_INITIATION, MSG_NAK, MSG_PROD, MSG_RESPONSE, MSG_TRANSPORT, RESPONSE_SIZE, TRANSPORT_DATA,
   TRANSPORT_HEADER_SIZE, messageType, readU32, writeHeader, writeU32, COOKIE_REPLY_SIZE,
 } from './messages';
 import { HS_INITIATION_CREATED, Noise } from './noise';
@@ -34,6 +34,8 @@ import {
   timersHandshakeInitiated, timersSessionDerived, type TimerActions,
 } from './timers';
 import { DropCounters } from './drops';
+import { CEILING_AHEAD, type Store } from './store';
+import { Recovery, type RecoveryActions } from './recovery';
 
 export type DeviceEventName =
   | 'handshake-sent'
@@ -44,7 +46,11 @@ export type DeviceEventName =
   | 'keys-zeroed'
   | 'endpoint-changed'
   | 'cookie-sent'
-  | 'cookie-received';
+  | 'cookie-received'
+  | 'nak-received'
+  | 'prod-received'
+  | 'resent'
+  | 'wait';
 
 export interface DeviceEvent {
   name: DeviceEventName;
@@ -77,6 +83,11 @@ export interface DeviceHost {
    * without one (a gateway before SNTP) may leave it out: `now` is used instead.
    */
   wallClock?(): number;
+  /**
+   * Where the TAI64N ceiling survives a restart, so a gateway that reboots
+   * without a clock never sends a timestamp its peers reject as a replay.
+   */
+  store?: Store;
 }
 
 export interface PeerStatus {
@@ -91,6 +102,14 @@ export interface PeerStatus {
   rxPackets: number;
   txPackets: number;
   persistentKeepalive: number;
+  /** The peer sent a HELLO: it speaks homeward's extensions. */
+  homeward: boolean;
+  naksReceived: number;
+  prodsSent: number;
+  prodsReceived: number;
+  /** Packets sent again after a NAK, and packets the resend ring no longer held. */
+  resent: number;
+  lost: number;
 }
 
 export interface DeviceStatus {
@@ -99,6 +118,7 @@ export interface DeviceStatus {
   peers: PeerStatus[];
   /** Dropped datagrams and packets, by reason. */
   drops: Record<string, number>;
+  naksSent: number;
 }
 
 /** Result codes of sendUdp / sendPacket: 0 is success. */
@@ -113,7 +133,11 @@ export const MTU = 1420;
 const EMPTY = new Uint8Array(0);
 const EMPTY_STAGED = new Uint8Array(0);
 
-export class Device implements TimerActions {
+/** First byte of a control frame inside the tunnel: its high nibble is neither 4 nor 6, so it is never IP. */
+export const CONTROL_HELLO = 0x10;
+const HELLO_VERSION = 1;
+
+export class Device implements TimerActions, RecoveryActions {
   private readonly aead = new ChaChaPoly();
   private readonly noise: Noise;
   private readonly checker: CookieChecker;
@@ -142,6 +166,14 @@ export class Device implements TimerActions {
   private loadCount = 0;
   private underLoadUntil = -Infinity;
   private lastCookieEventAt = -Infinity;
+  private readonly recovery: Recovery;
+  /** NAKs are sent and heard only if some peer has the extensions on. */
+  private readonly extensions: boolean;
+  private nextKeypairId = 1;
+  /** Timestamps: a monotonic base fixed at the first initiation, and the persisted ceiling. */
+  private timestampBase = NaN;
+  private timestampBaseNow = 0;
+  private ceiling: number;
 
   constructor(readonly config: DeviceConfig, private readonly host: DeviceHost) {
     const { limits } = config;
@@ -162,8 +194,19 @@ export class Device implements TimerActions {
       const peer = new Peer(i, pc, key, config.interface.privateKey, this.aead, limits.replayWindow);
       this.peerByKey.set(key, peer);
       for (const cidr of pc.allowedIps) this.routes.insert(cidr, i);
+      peer.prodId = Recovery.prodId(pc.publicKey, this.noise.publicKey);
+      peer.prodIdOut = Recovery.prodId(this.noise.publicKey, pc.publicKey);
       return peer;
     });
+    this.extensions = this.peers.some((p) => p.extensions);
+    this.ceiling = host.store?.loadTimestampCeiling() ?? -Infinity;
+    this.recovery = new Recovery(
+      config.recovery ?? RECOVERY_DEFAULTS,
+      this.extensions ? limits.resendBudget ?? 4096 : 0,
+      Math.max(64, limits.maxPeers * 4),
+      limits.replayWindow,
+      this,
+    );
   }
 
   // ---------------------------------------------------------------- input
@@ -175,6 +218,14 @@ export class Device implements TimerActions {
       case MSG_INITIATION: return this.receiveInitiation(now, data, len, address, port);
       case MSG_RESPONSE: return this.receiveResponse(now, data, len, address, port);
       case MSG_COOKIE_REPLY: return this.receiveCookieReply(now, data);
+      case MSG_NAK:
+        if (this.extensions) return this.recovery.nak(now, data, this.peers, address, port);
+        this.drops.extensionsOff++;
+        return;
+      case MSG_PROD:
+        if (this.extensions) return this.recovery.prod(now, data, this.peers, address, port);
+        this.drops.extensionsOff++;
+        return;
       default: this.drops.malformed++;
     }
   }
@@ -264,8 +315,15 @@ export class Device implements TimerActions {
         rxPackets: p.rxPackets,
         txPackets: p.txPackets,
         persistentKeepalive: p.config.persistentKeepalive,
+        homeward: p.homeward,
+        naksReceived: p.naksReceived,
+        prodsSent: p.prodsSent,
+        prodsReceived: p.prodsReceived,
+        resent: p.resent,
+        lost: p.lost,
       })),
       drops: this.drops.toRecord(),
+      naksSent: this.recovery.naksSent,
     };
   }
 
@@ -273,6 +331,7 @@ export class Device implements TimerActions {
     if (this.usable(p.current, now)) return 'established';
     if (p.handshake.state === HS_INITIATION_CREATED) return 'handshake';
     if (p.next !== null) return 'confirming';
+    if (now < p.waitUntil) return 'wait';
     return 'idle';
   }
 
@@ -282,6 +341,8 @@ export class Device implements TimerActions {
     const entry = this.indices.get(readU32(data, 4));
     if (!(entry instanceof Keypair)) {
       this.drops.unknownIndex++;
+      // We lost the session the sender still has (a restart): tell it, within limits.
+      if (this.extensions) this.recovery.unknownIndex(now, data, address, port);
       return;
     }
     const kp = entry;
@@ -308,7 +369,7 @@ export class Device implements TimerActions {
     if (this.receivedWithKeypair(p, kp)) {
       timersHandshakeComplete(p, now);
       this.emit('handshake-complete', p, now);
-      this.markUp(p, now);
+      this.sessionStarted(p, now);
       this.flushStaged(p, now);
     }
     this.keepKeyFreshReceiving(p, now);
@@ -320,7 +381,42 @@ export class Device implements TimerActions {
     const plainLen = len - TRANSPORT_DATA - 16;
     if (plainLen === 0) return; // keepalive
     timersDataReceived(p, now);
+    const version = data[TRANSPORT_DATA] >> 4;
+    if (version !== 4 && version !== 6) return this.receiveControl(p, data, TRANSPORT_DATA);
     this.receiveInner(p, now, data, TRANSPORT_DATA, plainLen);
+  }
+
+  /** A control frame between homeward peers. A stock peer never sends one. */
+  private receiveControl(p: Peer, data: Uint8Array, off: number): void {
+    if (!p.extensions) {
+      this.drops.extensionsOff++;
+      return;
+    }
+    if (data[off] === CONTROL_HELLO) {
+      p.homeward = true;
+      return;
+    }
+    this.drops.unknownControl++;
+  }
+
+  /** A new session is usable: say HELLO, leave WAIT, and resend what a NAK said was lost. */
+  private sessionStarted(p: Peer, now: number): void {
+    this.markUp(p, now);
+    if (!p.extensions) return;
+    p.waitUntil = -Infinity;
+    const before = p.resent;
+    const lostBefore = p.lost;
+    this.recovery.resend(p, p.staged);
+    if (p.resent !== before || p.lost !== lostBefore) {
+      this.emit('resent', p, now, `${p.resent - before} packets resent, ${p.lost - lostBefore} lost`);
+    }
+    // One HELLO per session, ahead of the staged packets; a stock peer drops it.
+    if (this.usable(p.current, now)) {
+      const tx = this.tx;
+      tx[TRANSPORT_DATA] = CONTROL_HELLO;
+      tx[TRANSPORT_DATA + 1] = HELLO_VERSION;
+      this.sealAndSend(p, p.current!, now, 2, false);
+    }
   }
 
   /** An authenticated inner packet: check its source against AllowedIPs, then answer ICMP or deliver UDP. */
@@ -362,6 +458,7 @@ export class Device implements TimerActions {
 
   /** An inner packet at tx[TRANSPORT_DATA, +len) goes out now, or is staged behind a handshake. */
   private sendInner(p: Peer, now: number, len: number): number {
+    if (now < p.waitUntil) p.prodAllowance++; // secnet: no more PRODs than data packets
     if (p.staged.length > 0 || !this.usable(p.current, now)) {
       this.stage(p, this.tx, TRANSPORT_DATA, len);
       this.flushStaged(p, now);
@@ -377,7 +474,7 @@ export class Device implements TimerActions {
   }
 
   /** Pads, seals in place and sends the plaintext at tx[TRANSPORT_DATA, +len) (whitepaper §5.4.6). */
-  private sealAndSend(p: Peer, kp: Keypair, now: number, len: number): void {
+  private sealAndSend(p: Peer, kp: Keypair, now: number, len: number, keep = true): void {
     const tx = this.tx;
     let padded = (len + 15) & ~15;
     if (padded > MTU) padded = MTU;
@@ -385,6 +482,8 @@ export class Device implements TimerActions {
     const lo = kp.sendLo;
     const hi = kp.sendHi;
     kp.nextCounter();
+    // Keep a copy for the resend after a NAK (the ring is preallocated: no allocation).
+    if (keep && p.extensions) this.recovery.ring.record(p.index, kp.id, lo, hi, tx, TRANSPORT_DATA, len);
     writeHeader(tx, MSG_TRANSPORT);
     writeU32(tx, 4, kp.remoteIndex);
     writeU32(tx, 8, lo);
@@ -551,7 +650,7 @@ export class Device implements TimerActions {
     timersSessionDerived(p, now);
     timersHandshakeComplete(p, now);
     this.emit('handshake-complete', p, now);
-    this.markUp(p, now);
+    this.sessionStarted(p, now);
     this.sendKeepalive(p, now); // confirms the session to the responder, or flushes staged data
   }
 
@@ -564,12 +663,31 @@ export class Device implements TimerActions {
     this.emit('cookie-received', entry, now);
   }
 
-  /** wireguard-go SendHandshakeInitiation: at most one per REKEY_TIMEOUT unless it is a retry. */
-  private sendInitiation(p: Peer, now: number, isRetry: boolean): void {
+  /** Recovery: an initiation now, despite REKEY_TIMEOUT; to `address` (a PROD's source) if given. */
+  forceInitiation(p: Peer, now: number, address: string | null, port: number): void {
+    const retry = p.retransmitHandshakeAt !== Infinity;
+    this.sendInitiation(p, now, retry, true, address, port);
+  }
+
+  send(data: Uint8Array, len: number, address: string, port: number): void {
+    this.host.send(data, len, address, port);
+  }
+
+  random(out: Uint8Array): void {
+    this.host.random(out);
+  }
+
+  /**
+   * wireguard-go SendHandshakeInitiation: at most one per REKEY_TIMEOUT unless
+   * it is a retry; none of our own while in WAIT, unless recovery forces it.
+   */
+  private sendInitiation(p: Peer, now: number, isRetry: boolean, force = false, toAddress: string | null = null, toPort = 0): void {
     if (!isRetry) p.handshakeAttempts = 0;
     const hs = p.handshake;
-    if (now - hs.lastSentHandshake < REKEY_TIMEOUT) return;
-    if (p.endpointAddress === null) {
+    if (!force && (now - hs.lastSentHandshake < REKEY_TIMEOUT || now < p.waitUntil)) return;
+    const address = toAddress ?? p.endpointAddress;
+    const port = toAddress !== null ? toPort : p.endpointPort;
+    if (address === null) {
       this.drops.noEndpoint++;
       return;
     }
@@ -577,12 +695,12 @@ export class Device implements TimerActions {
     const buf = this.hsBuf;
     const index = this.newHandshakeIndex(p);
     this.host.random(this.ephemeral);
-    writeTai64n(this.timestamp, 0, this.host.wallClock ? this.host.wallClock() : now);
+    writeTai64n(this.timestamp, 0, this.timestampMs(now));
     writeHeader(buf, MSG_INITIATION);
     writeU32(buf, 4, index);
     if (!this.noise.createInitiation(hs, this.ephemeral, this.timestamp, buf, 8)) return;
     p.cookies.addMacs(now, buf, INITIATION_SIZE);
-    this.host.send(buf, INITIATION_SIZE, p.endpointAddress, p.endpointPort);
+    this.host.send(buf, INITIATION_SIZE, address, port);
     this.emit('handshake-sent', p, now, isRetry ? `retry ${p.handshakeAttempts}` : undefined);
     timersAnyAuthenticatedPacketTraversal(p, now);
     timersAnyAuthenticatedPacketSent(p);
@@ -614,6 +732,7 @@ export class Device implements TimerActions {
     kp.isInitiator = isInitiator;
     kp.localIndex = hs.localIndex;
     kp.remoteIndex = hs.remoteIndex;
+    kp.id = this.nextKeypairId++;
     kp.live = true;
     this.indices.set(kp.localIndex, kp); // the index now names the keypair, not the handshake
     hs.localIndex = 0;
@@ -665,6 +784,10 @@ export class Device implements TimerActions {
       if (p.zeroKeyMaterialAt === Infinity) p.zeroKeyMaterialAt = now + 3 * REJECT_AFTER_TIME;
       this.emit('handshake-failed', p, now, `no answer after ${p.handshakeAttempts + 1} attempts`);
       this.markDown(p, now, 'handshake failed');
+      if (p.extensions) {
+        this.recovery.enterWait(p, now);
+        this.emit('wait', p, now, `until +${Math.round(p.waitUntil - now)} ms`);
+      }
       return;
     }
     p.handshakeAttempts++;
@@ -716,6 +839,27 @@ export class Device implements TimerActions {
     const e: DeviceEvent = { name, peer: p.index, publicKey: p.publicKeyBase64, time: now };
     if (detail !== undefined) e.detail = detail;
     this.host.event(e);
+  }
+
+  /**
+   * The time for a TAI64N: never behind the wall clock, never behind the
+   * stored ceiling, and advancing with `now` when the wall clock stands still
+   * (a gateway before SNTP). The ceiling is rewritten only when passed.
+   */
+  private timestampMs(now: number): number {
+    const wall = this.host.wallClock ? this.host.wallClock() : now;
+    if (this.timestampBase !== this.timestampBase) {
+      // 20 ms past the ceiling: whitening rounds to ~16 ms, and we must land strictly after it.
+      this.timestampBase = Math.max(wall, this.ceiling + 20);
+      this.timestampBaseNow = now;
+    }
+    const t = Math.max(wall, this.timestampBase + (now - this.timestampBaseNow));
+    const store = this.host.store;
+    if (store && t >= this.ceiling) {
+      this.ceiling = t + CEILING_AHEAD;
+      store.saveTimestampCeiling(this.ceiling);
+    }
+    return t;
   }
 
   private jitter(): number {

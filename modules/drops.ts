@@ -42,6 +42,10 @@ export class DropCounters {
   stagedOverflow = 0;
   /** Staged packets dropped when the handshake gave up. */
   stagedDropped = 0;
+  /** NAK, PROD or control frame while the extensions are off. */
+  extensionsOff = 0;
+  /** A control frame of a kind we do not know. */
+  unknownControl = 0;
 
   toRecord(): Record<string, number> {
     return { ...this } as unknown as Record<string, number>;

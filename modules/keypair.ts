@@ -17,6 +17,8 @@ export class Keypair {
   isInitiator = false;
   localIndex = 0;
   remoteIndex = 0;
+  /** Unique per device while live, so the resend ring can name a session after its slot is reused. */
+  id = 0;
   /** False once erased; a slot is reused only when it is not previous/current/next. */
   live = false;
 
@@ -43,6 +45,7 @@ export class Keypair {
     this.isInitiator = false;
     this.localIndex = 0;
     this.remoteIndex = 0;
+    this.id = 0;
     this.live = false;
   }
 }

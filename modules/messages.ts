@@ -24,7 +24,11 @@ export const AEAD_TAG_SIZE = 16;
 /** A transport message with an empty payload: a keepalive. */
 export const TRANSPORT_MIN_SIZE = TRANSPORT_HEADER_SIZE + AEAD_TAG_SIZE;
 export const NAK_SIZE = 16;
-export const PROD_SIZE = 24;
+/**
+ * A PROD is padded to the size of the initiation it asks for, so honouring an
+ * unauthenticated PROD never sends more bytes than it received.
+ */
+export const PROD_SIZE = 148;
 
 // Handshake initiation (148 bytes)
 export const INIT_SENDER = 4;
@@ -56,7 +60,7 @@ export const TRANSPORT_DATA = 16;
 export const NAK_INDEX = 4;
 export const NAK_COUNTER = 8;
 
-// PROD (24 bytes): type, 3 zero bytes, 4 zero bytes (reserved), 16-byte sender identifier
+// PROD (148 bytes): type, 3 zero bytes, 4 zero bytes (reserved), 16-byte sender identifier, zero padding
 export const PROD_ID = 8;
 export const PROD_ID_SIZE = 16;
 

@@ -38,10 +38,35 @@ export class Peer {
 
   lastHandshakeAt = -Infinity;
   up = false;
+
+  // Recovery from state loss (docs/PROTOCOL.md §5).
+  /** True once the peer sent a HELLO: it speaks homeward's extensions. */
+  homeward = false;
+  /** WAIT: after a key exchange gave up, our own attempts are held back until then. */
+  waitUntil = -Infinity;
+  /** Data packets we would have sent in WAIT: the PROD budget (secnet's rule). */
+  prodAllowance = 0;
+  lastNakActionAt = -Infinity;
+  lastProdHonouredAt = -Infinity;
+  /** The first counter a valid NAK said was lost, on keypair `resendKeypair` (0: none). */
+  resendKeypair = 0;
+  resendLo = 0;
+  resendHi = 0;
+  /** Identifier a PROD from this peer carries (keyed BLAKE2s of its public key), and the one ours carry. */
+  prodId: Uint8Array = new Uint8Array(16);
+  prodIdOut: Uint8Array = new Uint8Array(16);
+  naksReceived = 0;
+  prodsSent = 0;
+  prodsReceived = 0;
+  resent = 0;
+  lost = 0;
   rxBytes = 0;
   txBytes = 0;
   rxPackets = 0;
   txPackets = 0;
+
+  /** Extensions are on unless the config turns them off for this peer. */
+  readonly extensions: boolean;
 
   constructor(
     readonly index: number,
@@ -57,6 +82,7 @@ export class Peer {
     this.endpointAddress = config.endpoint ? config.endpoint.address : null;
     this.endpointPort = config.endpoint ? config.endpoint.port : 0;
     this.persistentKeepaliveInterval = config.persistentKeepalive * 1000;
+    this.extensions = config.extensions !== false;
   }
 
   /** A slot that is neither current nor next: previous is always dropped by a rotation. */

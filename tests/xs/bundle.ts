@@ -64,6 +64,17 @@ export interface BundleOptions {
 
 /** Bundles TypeScript/JavaScript source text (with imports) into one IIFE script string. */
 export async function bundle(entrySource: string, options: BundleOptions = {}): Promise<string> {
+  return (await bundleWithLines(entrySource, options)).script;
+}
+
+/** A bundle plus a way to turn XS stack text (`at f (#0:LINE)`) into source positions. */
+export interface MappedBundle {
+  script: string;
+  /** Rewrites `(#0:LINE)` frames to `(path:line)`, using esbuild's source map. */
+  mapStack(stack: string): string;
+}
+
+export async function bundleWithLines(entrySource: string, options: BundleOptions = {}): Promise<MappedBundle> {
   const result = await build({
     stdin: {
       contents: entrySource,
@@ -71,8 +82,11 @@ export async function bundle(entrySource: string, options: BundleOptions = {}): 
       sourcefile: options.sourcefile ?? 'xs-entry.ts',
       loader: 'ts',
     },
+    absWorkingDir: REPO,
+    outfile: resolve(REPO, 'xs-bundle.js'), // names the in-memory outputs; nothing is written
     bundle: true,
     write: false,
+    sourcemap: 'external',
     format: 'iife',
     platform: 'neutral',
     target: 'es2022',
@@ -88,14 +102,65 @@ export async function bundle(entrySource: string, options: BundleOptions = {}): 
     legalComments: 'none',
     logLevel: 'silent',
   });
-  if (result.outputFiles.length !== 1) throw new Error(`esbuild produced ${result.outputFiles.length} outputs`);
-  return result.outputFiles[0].text;
+  const js = result.outputFiles.find((f) => f.path.endsWith('.js'));
+  const map = result.outputFiles.find((f) => f.path.endsWith('.map'));
+  if (!js) throw new Error('esbuild produced no script');
+  const lines = map ? lineStarts(JSON.parse(map.text) as RawSourceMap) : [];
+  return {
+    script: js.text,
+    mapStack: (stack) =>
+      stack.replace(/\(#0:(\d+)\)/g, (frame, line: string) => {
+        const at = lines[Number(line) - 1];
+        return at ? `(${decodeURIComponent(at.source)}:${at.line})` : frame;
+      }),
+  };
+}
+
+interface RawSourceMap {
+  sources: string[];
+  mappings: string;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** For each generated line, the source position of its first mapping (source map v3 VLQ). */
+function lineStarts(map: RawSourceMap): ({ source: string; line: number } | undefined)[] {
+  const out: ({ source: string; line: number } | undefined)[] = [];
+  let source = 0;
+  let srcLine = 0;
+  for (const generatedLine of map.mappings.split(';')) {
+    let first: { source: string; line: number } | undefined;
+    for (const segment of generatedLine.split(',')) {
+      if (!segment) continue;
+      const fields: number[] = [];
+      let value = 0;
+      let shift = 0;
+      for (const ch of segment) {
+        const digit = B64.indexOf(ch);
+        value += (digit & 31) << shift;
+        if (digit & 32) {
+          shift += 5;
+        } else {
+          fields.push(value & 1 ? -(value >>> 1) : value >>> 1);
+          value = 0;
+          shift = 0;
+        }
+      }
+      if (fields.length < 4) continue;
+      source += fields[1];
+      srcLine += fields[2];
+      first ??= { source: map.sources[source], line: srcLine + 1 };
+    }
+    out.push(first);
+  }
+  return out;
 }
 
 /** Bundles a module file (its top-level code runs when the script is evaluated). */
 export function bundleFile(path: string, options: BundleOptions = {}): Promise<string> {
   const abs = resolve(path);
-  return bundle(`import ${JSON.stringify(abs)};\n`, { sourcefile: abs, ...options });
+  // The virtual entry must not share the file's name, or esbuild takes the import for a self-import.
+  return bundle(`import ${JSON.stringify(abs)};\n`, { sourcefile: `${abs} (xs entry)`, ...options });
 }
 
 /** One case's outcome on XS. */
@@ -108,62 +173,71 @@ export interface CaseResult {
   stack?: string;
 }
 
-export interface SuiteReport {
-  results: CaseResult[];
-  passed: number;
-  failed: number;
-}
-
-/** Global the suite entry leaves its report in, as a UTF-8 JSON ArrayBuffer (the reply value). */
-const REPORT_GLOBAL = '__homewardSuiteReport';
+/** Global through which a loaded suite script is driven (see suiteEntry). */
+export const SUITE_GLOBAL = '__homewardSuite';
 
 /**
- * Entry source for a suite file exporting `cases: Case[]`: runs each case,
- * prints `ok <name>` / `not ok <name>: <error>` and a summary line, and
- * makes the report the evaluation's completion value so it comes back in the
- * worker's reply.
+ * Entry source for a suite file exporting `cases: Case[]`. Evaluating the
+ * bundle runs no case: it installs `globalThis.__homewardSuite` and its
+ * completion value (so the worker's reply) is the JSON list of case names.
+ * Then, each returning JSON bytes as the reply:
+ * - `run(i)` runs case i and prints `ok <name>` or `not ok <name>: <error>`;
+ * - `summary()` prints `# xs: P passed, F failed, N cases` (for this worker);
+ * - `runAll()` does both for every case, in one evaluation.
+ * Newlines in names and errors are printed as `\n`, one line per case.
  */
 export function suiteEntry(suitePath: string): string {
   return `import { cases } from ${JSON.stringify(resolve(suitePath))};
+declare function print(...args: unknown[]): void;
+type Result = { name: string; ok: boolean; error?: string; stack?: string };
+if (!Array.isArray(cases)) throw new TypeError('the suite does not export an array named "cases"');
 const oneLine = (s: string) => s.replace(/\\r?\\n/g, '\\\\n');
 const describe = (e: any): string => {
   if (e instanceof Error) return (e.name || 'Error') + ': ' + e.message;
   try { return 'thrown ' + typeof e + ': ' + String(e); } catch { return 'thrown ' + typeof e; }
 };
-if (!Array.isArray(cases)) throw new TypeError('suite does not export an array named "cases"');
-const results: { name: string; ok: boolean; error?: string; stack?: string }[] = [];
+const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).buffer;
 let passed = 0;
-for (const [name, run] of cases) {
+let failed = 0;
+function run(i: number): Result {
+  const [name, fn] = cases[i];
   try {
-    const value: any = (run as () => unknown)();
-    if (value && typeof value.then === 'function') throw new Error('case returned a Promise: suite cases must be synchronous');
+    const value: any = (fn as () => unknown)();
+    if (value && typeof value.then === 'function') throw new Error('the case returned a Promise: suite cases must be synchronous');
     passed++;
-    results.push({ name, ok: true });
     print('ok ' + oneLine(name));
+    return { name, ok: true };
   } catch (e: any) {
+    failed++;
     const error = describe(e);
-    const stack = e && typeof e.stack === 'string' ? e.stack : undefined;
-    results.push({ name, ok: false, error, stack });
     print('not ok ' + oneLine(name) + ': ' + oneLine(error));
+    return { name, ok: false, error, stack: e && typeof e.stack === 'string' ? e.stack : undefined };
   }
 }
-const failed = results.length - passed;
-print('# xs: ' + passed + ' passed, ' + failed + ' failed, ' + results.length + ' cases');
-(globalThis as any).${REPORT_GLOBAL} = new TextEncoder().encode(JSON.stringify({ results, passed, failed })).buffer;
-declare function print(...args: unknown[]): void;
+function summary() {
+  print('# xs: ' + passed + ' passed, ' + failed + ' failed, ' + cases.length + ' cases');
+  return { passed, failed };
+}
+(globalThis as any).${SUITE_GLOBAL} = {
+  names: () => encode(cases.map((c) => c[0])),
+  run: (i: number) => encode(run(i)),
+  summary: () => encode(summary()),
+  runAll: () => { const results = cases.map((_, i) => run(i)); return encode({ results, ...summary() }); },
+};
 `;
 }
 
-/** Bundles a suite into a script whose evaluation reply is its SuiteReport (see parseSuiteReport). */
-export function bundleSuite(suitePath: string, options: BundleOptions = {}): Promise<string> {
-  return bundle(suiteEntry(suitePath), {
+/** Bundles a suite; evaluating the script replies with the case names (see suiteEntry). */
+export function bundleSuite(suitePath: string, options: BundleOptions = {}): Promise<MappedBundle> {
+  return bundleWithLines(suiteEntry(suitePath), {
     sourcefile: `${resolve(suitePath)} (xs entry)`,
-    footer: `globalThis.${REPORT_GLOBAL};\n`,
+    footer: `globalThis.${SUITE_GLOBAL}.names();\n`,
     ...options,
   });
 }
 
-export function parseSuiteReport(reply: Uint8Array): SuiteReport {
-  if (reply.length === 0) throw new Error('the suite script returned no report');
-  return JSON.parse(new TextDecoder().decode(reply)) as SuiteReport;
+/** Decodes a JSON reply from the suite script. */
+export function decodeReply<T>(reply: Uint8Array): T {
+  if (reply.length === 0) throw new Error('the suite script replied with no data');
+  return JSON.parse(new TextDecoder().decode(reply)) as T;
 }

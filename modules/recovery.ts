@@ -1,0 +1,193 @@
+/**
+ * Recovery from state loss between homeward peers (docs/PROTOCOL.md §5):
+ * secnet's NAK and PROD, the WAIT state, and the resend ring.
+ *
+ * Every message here is unauthenticated, so it follows IKEv2's rule (RFC 7296
+ * §2.21): a hint that may start work, rate-limited, never answered by another
+ * hint of the same kind, and never a reason to delete keys or sessions.
+ */
+import type { RecoveryLimits } from './config';
+import { hash, mac } from './crypto/hash';
+import { REKEY_TIMEOUT } from './constants';
+import { NAK_SIZE, MSG_NAK, MSG_PROD, PROD_ID, PROD_ID_SIZE, PROD_SIZE, readU32, writeHeader } from './messages';
+import { ascii, HS_INITIATION_CREATED } from './noise';
+import type { Peer } from './peer';
+import { SourceRateLimiter, TokenBucket } from './ratelimiter';
+import { ResendRing } from './resend';
+
+const LABEL_PROD = ascii('homeward prod---');
+
+/** The least time between two handshake actions a NAK or PROD may trigger for one peer. */
+export const NAK_ACTION_INTERVAL = 1_000;
+
+/** What recovery needs from the device. */
+export interface RecoveryActions {
+  send(data: Uint8Array, len: number, address: string, port: number): void;
+  /** Sends an initiation now, bypassing the REKEY_TIMEOUT limit; to `address` if given, without adopting it. */
+  forceInitiation(p: Peer, now: number, address: string | null, port: number): void;
+  random(out: Uint8Array): void;
+}
+
+export class Recovery {
+  readonly ring: ResendRing;
+  private readonly perSource: SourceRateLimiter;
+  private readonly global: TokenBucket;
+  private readonly out = new Uint8Array(PROD_SIZE);
+  private readonly rand4 = new Uint8Array(4);
+  naksSent = 0;
+  naksSuppressed = 0;
+  naksInvalid = 0;
+  prodsInvalid = 0;
+  prodsIgnored = 0;
+
+  constructor(
+    private readonly limits: RecoveryLimits,
+    resendBudget: number,
+    sourceSlots: number,
+    private readonly replayWindow: number,
+    private readonly actions: RecoveryActions,
+  ) {
+    this.ring = new ResendRing(resendBudget);
+    this.perSource = new SourceRateLimiter(limits.nakPerSecondPerSource, limits.nakBurstPerSource, sourceSlots);
+    this.global = new TokenBucket(limits.nakPerSecondGlobal, limits.nakPerSecondGlobal);
+  }
+
+  /** The identifier `sender` puts in a PROD to `receiver`: keyed BLAKE2s, so the static key is not sent in clear. */
+  static prodId(senderPublic: Uint8Array, receiverPublic: Uint8Array): Uint8Array {
+    return mac(hash(LABEL_PROD, receiverPublic), senderPublic);
+  }
+
+  /**
+   * A transport packet named an index we do not hold: the sender has a session
+   * we lost. Answer with a 16-byte NAK echoing index and counter (smaller than
+   * the ≥ 32-byte packet, so no amplification), within the rate limits.
+   */
+  unknownIndex(now: number, data: Uint8Array, address: string, port: number): void {
+    if (!this.global.take(now) || !this.perSource.allow(now, address, port)) {
+      this.naksSuppressed++;
+      return;
+    }
+    const out = this.out;
+    writeHeader(out, MSG_NAK);
+    for (let i = 4; i < NAK_SIZE; i++) out[i] = data[i]; // receiver index and counter, echoed
+    this.actions.send(out, NAK_SIZE, address, port);
+    this.naksSent++;
+  }
+
+  /**
+   * A NAK arrived. It is valid only if it echoes the remote index of a keypair
+   * we hold and a counter among the last W we sent on it: an off-path attacker
+   * can guess neither. A valid NAK starts work by state and never deletes keys.
+   */
+  nak(now: number, data: Uint8Array, peers: Peer[], address: string, port: number): void {
+    const index = readU32(data, 4);
+    const lo = readU32(data, 8);
+    const hi = readU32(data, 12);
+    let p: Peer | null = null;
+    let keypairId = 0;
+    for (let i = 0; i < peers.length && p === null; i++) {
+      const q = peers[i];
+      if (!q.extensions) continue;
+      for (const kp of [q.current, q.previous, q.next]) {
+        if (kp !== null && kp.live && kp.remoteIndex === index && this.recentlySent(kp.sendLo, kp.sendHi, lo, hi)) {
+          p = q;
+          keypairId = kp.id;
+          break;
+        }
+      }
+    }
+    if (p === null) {
+      this.naksInvalid++;
+      return;
+    }
+    p.naksReceived++;
+    // Remember the first lost counter for the resend after the next handshake.
+    if (p.resendKeypair !== keypairId || hi < p.resendHi || (hi === p.resendHi && lo < p.resendLo)) {
+      p.resendKeypair = keypairId;
+      p.resendLo = lo;
+      p.resendHi = hi;
+    }
+    if (now < p.waitUntil) {
+      this.sendProd(p, now, address, port);
+      return;
+    }
+    if (now - p.lastNakActionAt < NAK_ACTION_INTERVAL) return;
+    const inFlight = p.handshake.state === HS_INITIATION_CREATED && p.retransmitHandshakeAt !== Infinity;
+    // In flight: retransmit now if the last initiation is at least ~1 s old. Established: start one now.
+    if (inFlight && now - p.handshake.lastSentHandshake < NAK_ACTION_INTERVAL) return;
+    p.lastNakActionAt = now;
+    this.actions.forceInitiation(p, now, null, 0);
+  }
+
+  /** counter is below the next one we send and at most W behind it. */
+  private recentlySent(sendLo: number, sendHi: number, lo: number, hi: number): boolean {
+    if (hi > sendHi || (hi === sendHi && lo >= sendLo)) return false;
+    const behind = (sendHi - hi) * 0x100000000 + (sendLo - lo);
+    return behind <= this.replayWindow;
+  }
+
+  /** In WAIT, a valid NAK gets a PROD, but never more PRODs than data packets we would have sent. */
+  private sendProd(p: Peer, now: number, address: string, port: number): void {
+    if (p.prodAllowance <= 0) return;
+    p.prodAllowance--;
+    const out = this.out;
+    out.fill(0);
+    writeHeader(out, MSG_PROD);
+    out.set(p.prodIdOut, PROD_ID);
+    this.actions.send(out, PROD_SIZE, address, port);
+    p.prodsSent++;
+    void now;
+  }
+
+  /**
+   * A PROD arrived: a peer in WAIT says we seem to have lost our session. If we
+   * indeed hold no key and no handshake is in flight, initiate to where the
+   * PROD came from; the endpoint changes only when that handshake completes.
+   */
+  prod(now: number, data: Uint8Array, peers: Peer[], address: string, port: number): void {
+    let p: Peer | null = null;
+    for (let i = 0; i < peers.length && p === null; i++) {
+      const q = peers[i];
+      let d = 0;
+      for (let j = 0; j < PROD_ID_SIZE; j++) d |= q.prodId[j] ^ data[PROD_ID + j];
+      if (d === 0 && q.extensions) p = q;
+    }
+    if (p === null) {
+      this.prodsInvalid++;
+      return;
+    }
+    p.prodsReceived++;
+    const hasKey = p.current !== null && p.current.live;
+    const inFlight = p.handshake.state === HS_INITIATION_CREATED && p.retransmitHandshakeAt !== Infinity;
+    if (hasKey || inFlight || now - p.lastProdHonouredAt < REKEY_TIMEOUT) {
+      this.prodsIgnored++;
+      return;
+    }
+    p.lastProdHonouredAt = now;
+    this.actions.forceInitiation(p, now, address, port);
+  }
+
+  /** Enters WAIT after a key exchange gave up: hold our own attempts back for a random wait-time. */
+  enterWait(p: Peer, now: number): void {
+    this.actions.random(this.rand4);
+    const span = this.limits.waitMaxMs - this.limits.waitMinMs;
+    p.waitUntil = now + this.limits.waitMinMs + (span > 0 ? readU32(this.rand4, 0) % span : 0);
+    p.prodAllowance = 0;
+  }
+
+  /**
+   * After a new session with `p`: stage again every packet sent on the NAKed
+   * keypair from the NAKed counter on, ahead of anything staged since.
+   */
+  resend(p: Peer, staged: Uint8Array[]): void {
+    if (p.resendKeypair === 0) return;
+    const again: Uint8Array[] = [];
+    const lost = this.ring.replay(p.index, p.resendKeypair, p.resendLo, p.resendHi, (buf, off, len) => {
+      if (len > 0) again.push(buf.slice(off, off + len)); // keepalives need no resend
+    });
+    p.resendKeypair = 0;
+    p.lost += lost;
+    p.resent += again.length;
+    if (again.length > 0) staged.unshift(...again);
+  }
+}
