@@ -34,92 +34,13 @@ import {
   timersHandshakeInitiated, timersSessionDerived, type TimerActions,
 } from './timers';
 import { DropCounters } from './drops';
-import { CEILING_AHEAD, type Store } from './store';
+import { CEILING_AHEAD } from './store';
+import type { DeviceEvent, DeviceEventName, DeviceHost } from './host';
+import type { DeviceStatus } from './status';
 import { Recovery, type RecoveryActions } from './recovery';
 
-export type DeviceEventName =
-  | 'handshake-sent'
-  | 'handshake-complete'
-  | 'handshake-failed'
-  | 'peer-up'
-  | 'peer-down'
-  | 'keys-zeroed'
-  | 'endpoint-changed'
-  | 'cookie-sent'
-  | 'cookie-received'
-  | 'nak-received'
-  | 'prod-received'
-  | 'resent'
-  | 'wait';
-
-export interface DeviceEvent {
-  name: DeviceEventName;
-  /** Index of the peer in DeviceConfig.peers, or -1 when no peer is known yet. */
-  peer: number;
-  /** The peer's public key in base64, as wg prints it ('' when unknown). */
-  publicKey: string;
-  time: number;
-  detail?: string;
-}
-
-export interface DeviceHost {
-  /**
-   * Sends the datagram data[0, len). `data` is reused after return: a host that
-   * sends later must copy it. (A length, not a view: making a view allocates.)
-   */
-  send(data: Uint8Array, len: number, address: string, port: number): void;
-  /**
-   * A UDP datagram arrived through the tunnel for our Address: its payload is
-   * buf[off, off+len), valid only during the call. `peer` is the index of the
-   * sending peer in DeviceConfig.peers.
-   */
-  deliverUdp(peer: number, srcIp: number, srcPort: number, dstPort: number, buf: Uint8Array, off: number, len: number): void;
-  /** Fills `out` with cryptographically secure random bytes. */
-  random(out: Uint8Array): void;
-  /** Something happened that an operator would want in a log. */
-  event(e: DeviceEvent): void;
-  /**
-   * Wall-clock time in Unix milliseconds, for the TAI64N in initiations. A host
-   * without one (a gateway before SNTP) may leave it out: `now` is used instead.
-   */
-  wallClock?(): number;
-  /**
-   * Where the TAI64N ceiling survives a restart, so a gateway that reboots
-   * without a clock never sends a timestamp its peers reject as a replay.
-   */
-  store?: Store;
-}
-
-export interface PeerStatus {
-  publicKey: string;
-  endpoint: string | null;
-  allowedIps: string[];
-  state: string;
-  /** Milliseconds since the last completed handshake, or null if none. */
-  lastHandshakeAgoMs: number | null;
-  rxBytes: number;
-  txBytes: number;
-  rxPackets: number;
-  txPackets: number;
-  persistentKeepalive: number;
-  /** The peer sent a HELLO: it speaks homeward's extensions. */
-  homeward: boolean;
-  naksReceived: number;
-  prodsSent: number;
-  prodsReceived: number;
-  /** Packets sent again after a NAK, and packets the resend ring no longer held. */
-  resent: number;
-  lost: number;
-}
-
-export interface DeviceStatus {
-  publicKey: string;
-  address: string | null;
-  peers: PeerStatus[];
-  /** Dropped datagrams and packets, by reason. */
-  drops: Record<string, number>;
-  naksSent: number;
-}
+export type { DeviceEvent, DeviceEventName, DeviceHost } from './host';
+export type { DeviceStatus, PeerStatus } from './status';
 
 /** Result codes of sendUdp / sendPacket: 0 is success. */
 export const SEND_OK = 0;

@@ -4,17 +4,19 @@
  * case, named `xs: <suite>: <case>`. A case that fails on XS fails here with
  * the XS error text.
  *
- * Env: XS_SUITES_DIR (default tests/suites), XS_SUITES (comma-separated suite
- * names to run), XS_TIMEOUT_MS (per suite, default 60000), CI (a missing
- * worker binary fails the run instead of skipping it).
+ * Env: XS_SUITES_DIR (default tests/suites); XS_SUITES (comma-separated
+ * suite names to run); XS_TIMEOUT_MS (per evaluation, i.e. loading a suite or
+ * running one case; default 60000); CI (a missing worker binary then fails
+ * the run instead of skipping it).
  */
 import { test } from 'node:test';
 import { availableParallelism } from 'node:os';
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleSuite, parseSuiteReport, type CaseResult, type MappedBundle } from './xs/bundle.ts';
-import { XSException, XSWorker, xsnapMissingReason } from './xs/worker.ts';
+import { bundleSuite, type MappedBundle } from './xs/bundle.ts';
+import { runSuiteOnXS, type CaseOutcome } from './xs/suite-runner.ts';
+import { XSException, xsnapMissingReason } from './xs/worker.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const suitesDir = resolve(process.env.XS_SUITES_DIR ?? join(here, 'suites'));
@@ -23,7 +25,7 @@ const timeoutMs = Number(process.env.XS_TIMEOUT_MS ?? 60_000);
 const inCI = !!process.env.CI && !/^(0|false)$/i.test(process.env.CI);
 
 type Outcome =
-  | { suite: string; kind: 'cases'; results: CaseResult[] }
+  | { suite: string; kind: 'cases'; results: CaseOutcome[] }
   | { suite: string; kind: 'broken'; stage: 'bundle' | 'load' | 'worker'; error: string };
 
 function listSuites(): string[] {
@@ -47,25 +49,18 @@ async function runSuite(suite: string): Promise<Outcome> {
   } catch (e) {
     return { suite, kind: 'broken', stage: 'bundle', error: (e as Error).message };
   }
-  let worker: XSWorker | undefined;
   try {
-    worker = XSWorker.start({ name: `xs-${suite}`, timeoutMs });
-    const { reply } = await worker.evaluate(bundled.script);
-    // XS stack text repeats the message on its first line; keep the frames, mapped to sources.
-    const frames = (stack: string) => bundled.mapStack(stack.split('\n').filter((l) => l.startsWith(' at ')).join('\n'));
-    const results = parseSuiteReport(reply).results.map((r) => (r.stack ? { ...r, stack: frames(r.stack) } : r));
+    const { results } = await runSuiteOnXS(bundled, { name: `xs-${suite}`, timeoutMs });
     return { suite, kind: 'cases', results };
   } catch (e) {
     const err = e as Error & { stdout?: string[] };
     const printed = err.stdout?.length ? `\nprinted before the failure:\n${err.stdout.join('\n')}` : '';
     const stage = e instanceof XSException ? 'load' : 'worker';
     return { suite, kind: 'broken', stage, error: `${err.message}${printed}` };
-  } finally {
-    await worker?.close();
   }
 }
 
-/** Runs suites in fresh workers, a few at a time (each bundle is built once). */
+/** Runs suites in their own workers, a few at a time (each bundle is built once). */
 async function runAll(suites: string[]): Promise<Outcome[]> {
   const outcomes: Outcome[] = new Array(suites.length);
   let next = 0;

@@ -67,11 +67,17 @@ export async function bundle(entrySource: string, options: BundleOptions = {}): 
   return (await bundleWithLines(entrySource, options)).script;
 }
 
-/** A bundle plus a way to turn XS stack text (`at f (#0:LINE)`) into source positions. */
+/**
+ * A bundle plus a way to turn XS stack text into source positions. XS names
+ * each evaluated script by its order in the worker (`at f (#N:LINE)`, from 0).
+ */
 export interface MappedBundle {
   script: string;
-  /** Rewrites `(#0:LINE)` frames to `(path:line)`, using esbuild's source map. */
-  mapStack(stack: string): string;
+  /**
+   * Rewrites `(#N:LINE)` frames to `(path:line)` with esbuild's source map,
+   * where N is the evaluation index the bundle had (0 if it was the first).
+   */
+  mapStack(stack: string, evaluationIndex?: number): string;
 }
 
 export async function bundleWithLines(entrySource: string, options: BundleOptions = {}): Promise<MappedBundle> {
@@ -108,9 +114,9 @@ export async function bundleWithLines(entrySource: string, options: BundleOption
   const lines = map ? lineStarts(JSON.parse(map.text) as RawSourceMap) : [];
   return {
     script: js.text,
-    mapStack: (stack) =>
-      stack.replace(/\(#0:(\d+)\)/g, (frame, line: string) => {
-        const at = lines[Number(line) - 1];
+    mapStack: (stack, evaluationIndex = 0) =>
+      stack.replace(/\(#(\d+):(\d+)\)/g, (frame, index: string, line: string) => {
+        const at = Number(index) === evaluationIndex ? lines[Number(line) - 1] : undefined;
         return at ? `(${decodeURIComponent(at.source)}:${at.line})` : frame;
       }),
   };

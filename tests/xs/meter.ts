@@ -5,12 +5,17 @@
  *
  * Method (see /work/shared/MODDABLE.md): `gc()`, run N iterations in one
  * evaluation, take the `currentHeapCount` delta, subtract the same for an
- * empty loop, divide by N. That delta is only meaningful when no collection
- * ran during the loop, and the xsnap build gives JavaScript no way to see an
- * organic collection (it even keeps WeakRef targets alive through them). So
- * the slot heap is grown first (XS never shrinks it) to hold the expected
- * garbage, and the measurement is repeated with N/2 iterations: `linear`
- * reports whether both runs agree, which a mid-loop collection would break.
+ * empty loop, divide by N. The slot delta is only right if no collection ran
+ * during the loop (a collection resets the count to the live slots), and this
+ * XS build gives JavaScript no way to observe an organic collection (it even
+ * keeps WeakRef targets alive through them). So:
+ * - the slot heap is grown first to hold the expected garbage (XS never
+ *   shrinks it), which prevents collections for want of slots;
+ * - the chunk heap (strings, arrays, closures) can still fill up and collect,
+ *   so the N-iteration figure is checked against a tiny run of a few
+ *   iterations; if N gives clearly fewer slots per iteration, N is halved
+ *   until they agree (`slotIterations`) and `gcSuspected` says if they never did.
+ * Computrons and retained slots are exact at any N.
  */
 import { XSWorker } from './worker.ts';
 
@@ -25,16 +30,20 @@ export interface MeasureOptions {
 
 export interface Measurement {
   iterations: number;
-  /** Computrons per iteration, net of the empty loop's. */
+  /** Computrons per iteration, net of the empty loop's (over `iterations`). */
   computePerIteration: number;
   /** Heap slots allocated per iteration (garbage + retained), net of the empty loop's. */
   slotsPerIteration: number;
+  /** Iterations the slot figure comes from (less than `iterations` if a collection was suspected). */
+  slotIterations: number;
   /** Heap slots still live after `gc()`, per iteration (a leak if > 0). */
   retainedPerIteration: number;
-  /** The N and N/2 runs agree; false means a collection probably ran mid-loop: distrust slots. */
-  linear: boolean;
-  /** Totals per run, for N and N/2 iterations of the body and of the empty loop. */
-  raw: Record<'body' | 'bodyHalf' | 'empty' | 'emptyHalf', RunCost>;
+  /** Slots per iteration from a run of a few iterations, the cross-check. */
+  slotsPerIterationSmall: number;
+  /** Even the smallest slot run disagreed with the tiny run: distrust slotsPerIteration. */
+  gcSuspected: boolean;
+  /** Every run made, body and empty loop at each size. */
+  runs: { body: RunCost; empty: RunCost }[];
 }
 
 export interface RunCost {
@@ -67,7 +76,7 @@ async function run(worker: XSWorker, body: string, n: number): Promise<RunCost> 
 /** Makes sure the slot heap has room for `slots` more slots without collecting. */
 async function growHeap(worker: XSWorker, slots: number): Promise<void> {
   if ((grownTo.get(worker) ?? 0) >= slots) return;
-  // One `{}` is one slot; the array's storage also grows the chunk heap.
+  // One `{}` is one slot.
   await worker.evaluate(`(function () { const a = []; for (let i = 0; i < ${slots}; i++) a.push({}); })(); gc();`);
   grownTo.set(worker, slots);
 }
@@ -77,34 +86,41 @@ async function growHeap(worker: XSWorker, slots: number): Promise<void> {
  * state made by `setup` through globalThis) over `iterations` iterations.
  */
 export async function measure(body: string, iterations: number, options: MeasureOptions = {}): Promise<Measurement> {
-  if (!Number.isInteger(iterations) || iterations < 2) throw new RangeError('measure: iterations must be an integer >= 2');
+  if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError('measure: iterations must be a positive integer');
   const worker = options.worker ?? XSWorker.start({ name: 'xs-measure' });
   try {
     if (options.setup) await worker.evaluate(options.setup);
     const warmup = options.warmup ?? 1;
     if (warmup > 0) await worker.evaluate(loopScript(body, warmup));
 
-    // Estimate the garbage, then make room for it (with margin) before the real runs.
-    const probe = await run(worker, body, 2);
-    await growHeap(worker, Math.ceil(Math.max(probe.slots, 1) * iterations * 0.75 + 65_536));
-
-    const half = Math.floor(iterations / 2);
-    const raw = {
-      empty: await run(worker, '', iterations),
-      emptyHalf: await run(worker, '', half),
-      body: await run(worker, body, iterations),
-      bodyHalf: await run(worker, body, half),
+    const runs: { body: RunCost; empty: RunCost }[] = [];
+    const pair = async (n: number) => {
+      const r = { body: await run(worker, body, n), empty: await run(worker, '', n) };
+      runs.push(r);
+      return r;
     };
-    const per = (key: 'compute' | 'slots' | 'retained', b: RunCost, e: RunCost) => (b[key] - e[key]) / b.iterations;
-    const slots = per('slots', raw.body, raw.empty);
-    const slotsHalf = per('slots', raw.bodyHalf, raw.emptyHalf);
+    const per = (key: keyof RunCost, r: { body: RunCost; empty: RunCost }) => (r.body[key] - r.empty[key]) / r.body.iterations;
+
+    const small = per('slots', await pair(Math.min(4, iterations)));
+    await growHeap(worker, Math.ceil(Math.max(small, 1) * iterations * 1.5 + 65_536));
+    const full = await pair(iterations);
+    // A collection mid-loop can only make the count smaller.
+    const suspect = (slots: number) => slots < small * 0.9 - 1;
+    let slots = per('slots', full);
+    let slotIterations = iterations;
+    while (suspect(slots) && slotIterations > 4) {
+      slotIterations = Math.max(4, Math.floor(slotIterations / 2));
+      slots = per('slots', await pair(slotIterations));
+    }
     return {
       iterations,
-      computePerIteration: per('compute', raw.body, raw.empty),
+      computePerIteration: per('compute', full),
       slotsPerIteration: slots,
-      retainedPerIteration: per('retained', raw.body, raw.empty),
-      linear: Math.abs(slots - slotsHalf) <= Math.max(1, 0.02 * Math.abs(slots)),
-      raw,
+      slotIterations,
+      retainedPerIteration: per('retained', full),
+      slotsPerIterationSmall: small,
+      gcSuspected: suspect(slots),
+      runs,
     };
   } finally {
     if (!options.worker) await worker.close();

@@ -124,7 +124,7 @@ export class XSWorker {
   private stdoutOffset = 0;
   private stdoutCarry = '';
   private stderrTail = '';
-  private inbox = Buffer.alloc(0);
+  private inbox: Buffer = Buffer.alloc(0);
   private pending: Pending | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private exited: XSWorkerError | undefined;

@@ -1,0 +1,32 @@
+/// <reference path="./moddable.d.ts" />
+/**
+ * Installs `globalThis.crypto.getRandomValues` on XS, which has none.
+ *
+ * main.ts imports this module first, so it is evaluated before any noble
+ * module: noble's `randomBytes()` looks for `crypto.getRandomValues` and
+ * throws without it. (The core itself never reads a random source; the host
+ * passes random bytes in. This is for noble and for anything else that
+ * follows the Web Crypto convention.)
+ */
+import { fillRandom } from './native';
+
+interface CryptoLike {
+  getRandomValues<T extends ArrayBufferView | null>(array: T): T;
+}
+
+const g = globalThis as unknown as { crypto?: Partial<CryptoLike> };
+if (typeof g.crypto?.getRandomValues !== 'function') {
+  const crypto: CryptoLike = {
+    getRandomValues<T extends ArrayBufferView | null>(array: T): T {
+      // Web Crypto's limit: at most 65536 bytes per call.
+      if (array !== null) {
+        if (array.byteLength > 65536) throw new RangeError('getRandomValues: more than 65536 bytes requested');
+        fillRandom(array);
+      }
+      return array;
+    },
+  };
+  g.crypto = crypto;
+}
+
+export {};

@@ -1,0 +1,47 @@
+/// <reference path="./hosts/moddable/moddable.d.ts" />
+/**
+ * homeward gateway firmware (Moddable SDK: ESP32, and the desktop simulator).
+ *
+ * Field devices send UDP telemetry to the gateway's local ports; the gateway
+ * tunnels it home over a WireGuard-compatible tunnel. Configuration: the
+ * manifest `config` (see hosts/moddable/settings.ts for every key), per-build
+ * overrides as `key=value` on the mcconfig command line, per-device overrides
+ * and the private key in Preference (domain "homeward"). The private key is
+ * generated and stored on first boot.
+ *
+ * Logs one line per device event through trace(), prefixed "homeward:".
+ */
+// First: installs crypto.getRandomValues before any noble module is evaluated.
+import './hosts/moddable/crypto-global';
+import { ModdableEndpoint } from './hosts/moddable/endpoint';
+import { loadSettings, PreferenceStore, type GatewaySettings } from './hosts/moddable/settings';
+import { formatIpv4 } from './modules/ipv4';
+
+function log(line: string): void {
+  trace(`homeward: ${line}\n`);
+}
+
+/** Called by the runtime once the setup modules (Wi-Fi and SNTP on ESP32) are done. */
+export default function main(): void {
+  let settings: GatewaySettings;
+  try {
+    settings = loadSettings();
+  } catch (e) {
+    log(`config error: ${(e as Error).message}`);
+    return;
+  }
+  let endpoint: ModdableEndpoint;
+  try {
+    endpoint = new ModdableEndpoint(settings, log, new PreferenceStore());
+    endpoint.start();
+  } catch (e) {
+    log(`start failed: ${(e as Error).message}`);
+    return;
+  }
+  const status = endpoint.device.status(endpoint.now());
+  const home = settings.device.peers[0];
+  if (settings.keyGenerated) log('generated a new private key and stored it in Preference');
+  log(`public key ${status.publicKey}`);
+  log(`up address=${status.address ?? 'none'} listen=${settings.device.interface.listenPort || 'any'} home=${home.endpoint?.address}:${home.endpoint?.port} home-key=${status.peers[0]?.publicKey.slice(0, 8)}`);
+  for (const f of settings.forwards) log(`forward udp:${f.localPort} -> ${formatIpv4(settings.homeTunnelIp)}:${f.remotePort}`);
+}
