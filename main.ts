@@ -23,6 +23,11 @@ function log(line: string): void {
 
 /** Called by the runtime once the setup modules (Wi-Fi and SNTP on ESP32) are done. */
 export default function main(): void {
+  // crypto-global.ts may have run at preload (build) time: make sure what it installed survived.
+  if (typeof (globalThis as { crypto?: { getRandomValues?: unknown } }).crypto?.getRandomValues !== 'function') {
+    log('start failed: crypto.getRandomValues is missing');
+    return;
+  }
   let settings: GatewaySettings;
   try {
     settings = loadSettings();

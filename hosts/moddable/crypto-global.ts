@@ -26,7 +26,9 @@ if (typeof g.crypto?.getRandomValues !== 'function') {
       return array;
     },
   };
-  g.crypto = crypto;
+  // Frozen: nothing may swap the random source later (and, when preloaded, a
+  // frozen object needs no RAM pointer for patches).
+  g.crypto = Object.freeze(crypto);
 }
 
 export {};
