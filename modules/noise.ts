@@ -27,6 +27,16 @@ export const initiationBodySize = (n: number): number => KEY + KEY + TAG + n + T
 /** Size of the Noise body of message 2 for a payload of n bytes: e, payload (sealed). */
 export const responseBodySize = (n: number): number => KEY + n + TAG;
 
+/**
+ * A copy of buf[start, end). Not `slice`: on a Node Buffer, slice is a view,
+ * and the handshake must not decrypt into the caller's datagram.
+ */
+function copyOf(buf: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  for (let i = 0; i < out.length; i++) out[i] = buf[start + i];
+  return out;
+}
+
 /** ASCII to bytes without TextEncoder (absent on some XS hosts). */
 export function ascii(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
@@ -156,7 +166,7 @@ export class Noise {
     lookup: (remoteStatic: Uint8Array) => Handshake | null,
   ): ConsumedInitiation | null {
     const aead = this.aead;
-    const ePub = msg.slice(off, off + KEY);
+    const ePub = copyOf(msg, off, off + KEY);
     let c = kdf1(this.initialChainKey, ePub)[0];
     let h = hash(hash(this.initialHash, this.publicKey), ePub);
     // es (from the responder's side: DH(s, e))
@@ -165,7 +175,7 @@ export class Noise {
     let [ck, k] = kdf2(c, es);
     // s
     const sOff = off + KEY;
-    const sealedStatic = msg.slice(sOff, sOff + KEY + TAG);
+    const sealedStatic = copyOf(msg, sOff, sOff + KEY + TAG);
     const remoteStatic = sealedStatic.slice();
     if (!aead.open(k, this.zeroNonce, remoteStatic, 0, KEY + TAG, h)) return null;
     h = hash(h, sealedStatic);
@@ -176,7 +186,7 @@ export class Noise {
     [ck, k] = kdf2(ck, handshake.precomputedStaticStatic);
     // payload
     const pOff = sOff + KEY + TAG;
-    const sealedPayload = msg.slice(pOff, pOff + payloadLength + TAG);
+    const sealedPayload = copyOf(msg, pOff, pOff + payloadLength + TAG);
     const payload = sealedPayload.slice();
     if (!aead.open(k, this.zeroNonce, payload, 0, payloadLength + TAG, h)) return null;
     h = hash(h, sealedPayload);
@@ -229,7 +239,7 @@ export class Noise {
    */
   consumeResponse(hs: Handshake, msg: Uint8Array, off: number, payloadLength: number): Uint8Array | null {
     if (hs.state !== HS_INITIATION_CREATED) return null;
-    const ePub = msg.slice(off, off + KEY);
+    const ePub = copyOf(msg, off, off + KEY);
     let c = kdf1(hs.chainKey, ePub)[0];
     let h = hash(hs.hash, ePub);
     // ee
@@ -244,7 +254,7 @@ export class Noise {
     const [ck, t, k] = kdf3(c, hs.presharedKey);
     h = hash(h, t);
     const pOff = off + KEY;
-    const sealed = msg.slice(pOff, pOff + payloadLength + TAG);
+    const sealed = copyOf(msg, pOff, pOff + payloadLength + TAG);
     const payload = sealed.slice();
     if (!this.aead.open(k, this.zeroNonce, payload, 0, payloadLength + TAG, h)) return null;
     h = hash(h, sealed);

@@ -7,6 +7,7 @@
  * afterwards: any call may move the next deadline, and one OS timer at
  * pollTimeout() is the whole timer story (STYLE.md "a host arms one OS timer").
  */
+import { ceilingStore } from './ceiling-store';
 import { createSocket, type Socket } from 'node:dgram';
 import { webcrypto } from 'node:crypto';
 import type { DeviceConfig } from '../../modules/config';
@@ -195,8 +196,9 @@ export class NodeEndpoint {
       deliverUdp: (peer, srcIp, srcPort, dstPort, buf, off, len) => this.forwarder.deliver(peer, srcIp, srcPort, dstPort, buf, off, len),
       random: (out) => { webcrypto.getRandomValues(out); },
       event: (e) => this.onEvent(e),
-      // Node has a real clock: TAI64N timestamps from it need no stored ceiling.
       wallClock: () => Date.now(),
+      // The ceiling keeps TAI64N monotonic even if this machine's clock steps back across a restart.
+      store: ceilingStore(this.cfg.file, (message) => this.log.limit('store-error', 'store-error', { error: message })),
     };
   }
 
