@@ -24,3 +24,32 @@ test('initiator restart: both recover in about one round trip (the gateway initi
   assert.ok(on.outageS <= 0.5, `outage with extensions ${on.outageS} s`);
   assert.ok(off.outageS <= 0.5, `outage without ${off.outageS} s`);
 });
+
+test('keepalive-only traffic: a new session within 0.5 s of the next keepalive; WireGuard waits for its rekey', (t) => {
+  const on = runRecovery('keepaliveOnly', true);
+  const off = runRecovery('keepaliveOnly', false);
+  t.diagnostic(`on: ${JSON.stringify(on)} off: ${JSON.stringify(off)}`);
+  assert.ok(on.outageS <= 0.5, `outage with extensions ${on.outageS} s`);
+  assert.ok(off.outageS > 10, `WireGuard baseline ${off.outageS} s`);
+});
+
+test('home restarts while the gateway roamed (home cannot know its address): outage <= 0.5 s, nothing lost', (t) => {
+  const on = runRecovery('roamingResponderRestart', true);
+  t.diagnostic(`on: ${JSON.stringify(on)}`);
+  assert.ok(on.outageS <= 0.5, `outage ${on.outageS} s`);
+  assert.equal(on.lost, 0);
+});
+
+test('both ends restart: back within one handshake', (t) => {
+  const on = runRecovery('bothRestart', true);
+  t.diagnostic(`on: ${JSON.stringify(on)}`);
+  assert.ok(on.outageS <= 0.5, `outage ${on.outageS} s`);
+});
+
+test('restart during a key exchange: outage <= 1 s after the restarted end returns; WireGuard waits for a retransmit', (t) => {
+  const on = runRecovery('restartDuringHandshake', true);
+  const off = runRecovery('restartDuringHandshake', false);
+  t.diagnostic(`on: ${JSON.stringify(on)} off: ${JSON.stringify(off)}`);
+  assert.ok(on.outageS <= 1, `outage with extensions ${on.outageS} s`);
+  assert.ok(off.outageS > on.outageS, `WireGuard baseline ${off.outageS} s`);
+});
