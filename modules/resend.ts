@@ -11,6 +11,8 @@
  * not fit before the end, a skip marker sends readers back to offset 0.
  */
 
+import { readU32, writeU32 } from './messages';
+
 const HEADER = 16;
 const SKIP = 0xffff;
 
@@ -146,15 +148,10 @@ export class ResendRing {
   }
 
   private readU32(o: number): number {
-    const b = this.buf;
-    return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+    return readU32(this.buf, o);
   }
 
   private writeU32(o: number, v: number): void {
-    const b = this.buf;
-    b[o] = v & 0xff;
-    b[o + 1] = (v >>> 8) & 0xff;
-    b[o + 2] = (v >>> 16) & 0xff;
-    b[o + 3] = (v >>> 24) & 0xff;
+    writeU32(this.buf, o, v);
   }
 }
