@@ -293,6 +293,13 @@ export class Device implements TimerActions, RecoveryActions {
       this.sessionStarted(p, now);
       this.flushStaged(p, now);
     }
+    // Everything sent before this moment reached a peer that was alive then.
+    const cur = p.current;
+    if (cur !== null && p.extensions) {
+      p.heardKeypair = cur.id;
+      p.heardLo = cur.sendLo;
+      p.heardHi = cur.sendHi;
+    }
     this.keepKeyFreshReceiving(p, now);
     timersAnyAuthenticatedPacketTraversal(p, now);
     timersAnyAuthenticatedPacketReceived(p);

@@ -55,6 +55,13 @@ export class Peer {
   /** Identifier a PROD from this peer carries (keyed BLAKE2s of its public key), and the one ours carry. */
   prodId: Uint8Array = new Uint8Array(16);
   prodIdOut: Uint8Array = new Uint8Array(16);
+  /**
+   * Our send counter on keypair `heardKeypair` when the peer last proved it was
+   * alive: packets from there on are unconfirmed, and a NAK resends them too.
+   */
+  heardKeypair = 0;
+  heardLo = 0;
+  heardHi = 0;
   naksReceived = 0;
   prodsSent = 0;
   prodsReceived = 0;

@@ -81,8 +81,8 @@ export class Recovery {
    */
   nak(now: number, data: Uint8Array, peers: Peer[], address: string, port: number): void {
     const index = readU32(data, 4);
-    const lo = readU32(data, 8);
-    const hi = readU32(data, 12);
+    let lo = readU32(data, 8);
+    let hi = readU32(data, 12);
     let p: Peer | null = null;
     let keypairId = 0;
     for (let i = 0; i < peers.length && p === null; i++) {
@@ -101,6 +101,13 @@ export class Recovery {
       return;
     }
     p.naksReceived++;
+    // The NAK names the first packet the restarted peer saw and could not open;
+    // those sent while it was down entirely it never saw. Resend from the last
+    // point the peer was known alive, if that is earlier (at-least-once).
+    if (p.heardKeypair === keypairId && (p.heardHi < hi || (p.heardHi === hi && p.heardLo < lo))) {
+      lo = p.heardLo;
+      hi = p.heardHi;
+    }
     // Remember the first lost counter for the resend after the next handshake.
     if (p.resendKeypair !== keypairId || hi < p.resendHi || (hi === p.resendHi && lo < p.resendLo)) {
       p.resendKeypair = keypairId;
