@@ -9,6 +9,12 @@
  * and the private key in Preference (domain "homeward"). The private key is
  * generated and stored on first boot.
  *
+ * Build for the simulator: `mcconfig -m -p lin -t build homePublicKey=<base64>`
+ * (`npm run sim` does this and more). For an ESP32, add the home end and the
+ * Wi-Fi network: `mcconfig -m -p esp32 homeAddress=192.0.2.10
+ * homePublicKey=<base64> ssid=<name> password=<secret>`; the SDK's
+ * setup/network joins Wi-Fi and sets the clock by SNTP before main() runs.
+ *
  * Logs one line per device event through trace(), prefixed "homeward:".
  */
 // First: installs crypto.getRandomValues before any noble module is evaluated.
@@ -38,7 +44,6 @@ export default function main(): void {
   let endpoint: ModdableEndpoint;
   try {
     endpoint = new ModdableEndpoint(settings, log, new PreferenceStore());
-    endpoint.start();
   } catch (e) {
     log(`start failed: ${(e as Error).message}`);
     return;
@@ -49,4 +54,11 @@ export default function main(): void {
   log(`public key ${status.publicKey}`);
   log(`up address=${status.address ?? 'none'} listen=${settings.device.interface.listenPort || 'any'} home=${home.endpoint?.address}:${home.endpoint?.port} home-key=${status.peers[0]?.publicKey.slice(0, 8)}`);
   for (const f of settings.forwards) log(`forward udp:${f.localPort} -> ${formatIpv4(settings.homeTunnelIp)}:${f.remotePort}`);
+  try {
+    endpoint.start();
+  } catch (e) {
+    // e.g. a forward port already in use
+    log(`start failed: ${(e as Error).message}`);
+    endpoint.stop();
+  }
 }

@@ -46,6 +46,11 @@ const SIM_TIMEOUT_S = Number(process.env.HOMEWARD_SIM_TIMEOUT ?? 90);
 const EXTRA_DATAGRAMS = 20;
 const SEND_INTERVAL_MS = 200;
 
+// What cleanup() ends and removes (declared before any early exit uses it).
+const children = [];
+const sockets = [];
+let workDir = null;
+
 const MODDABLE = process.env.MODDABLE;
 if (!MODDABLE) {
   console.error(`npm run sim needs the Moddable SDK, and MODDABLE is not set.
@@ -82,10 +87,6 @@ if (spawnSync('xvfb-run', ['--help'], { stdio: 'ignore' }).error) die('xvfb-run 
 if (!existsSync(join(TSC_DIR, 'tsc'))) die('node_modules/.bin/tsc not found: run npm install (mcconfig compiles the TypeScript with it)', 2);
 
 // ------------------------------------------------------------ cleanup
-
-const children = [];
-const sockets = [];
-let workDir = null;
 
 function cleanup() {
   for (const s of sockets.splice(0)) {

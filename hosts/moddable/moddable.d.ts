@@ -5,9 +5,13 @@
  * SDK's own typings. Only what homeward calls is declared.
  *
  * main.ts references this file, so `npm run typecheck` (no SDK) checks the
- * firmware too. Under mcconfig the manifest's `typescript` section replaces
- * the generated `paths` (which would pull in the SDK's typings for the same
- * module names and clash with these); see manifest.json.
+ * firmware too. Under mcconfig, the generated tsconfig maps every SDK module
+ * name to the SDK's own typings through `paths`; those declare the same
+ * modules and clash with these ("Duplicate identifier 'default'"). So the
+ * manifest's `typescript` section sets `paths: {}` (mcconfig assigns it over
+ * the generated one) and `skipLibCheck: true` (the SDK's xs.d.ts, still
+ * loaded through `types`, declares `trace` as a const, this file as a
+ * function). Our .ts files are still fully type-checked by mcconfig's tsc.
  */
 
 declare module 'embedded:io/socket/udp' {
