@@ -35,11 +35,11 @@ import {
 } from './timers';
 import { DropCounters } from './drops';
 import { CEILING_AHEAD } from './store';
-import type { DeviceEvent, DeviceEventName, DeviceHost } from './host';
+import type { DeviceApi, DeviceEvent, DeviceEventName, DeviceHost } from './host';
 import type { DeviceStatus } from './status';
 import { Recovery, type RecoveryActions } from './recovery';
 
-export type { DeviceEvent, DeviceEventName, DeviceHost } from './host';
+export type { DeviceApi, DeviceEvent, DeviceEventName, DeviceHost } from './host';
 export type { DeviceStatus, PeerStatus } from './status';
 
 /** Result codes of sendUdp / sendPacket: 0 is success. */
@@ -58,7 +58,7 @@ const EMPTY_STAGED = new Uint8Array(0);
 export const CONTROL_HELLO = 0x10;
 const HELLO_VERSION = 1;
 
-export class Device implements TimerActions, RecoveryActions {
+export class Device implements DeviceApi, TimerActions, RecoveryActions {
   private readonly aead = new ChaChaPoly();
   private readonly noise: Noise;
   private readonly checker: CookieChecker;

@@ -4,6 +4,7 @@
  * socket, clock or random source itself.
  */
 import type { Store } from './store';
+import type { DeviceStatus } from './status';
 
 export type DeviceEventName =
   | 'handshake-sent'
@@ -56,4 +57,17 @@ export interface DeviceHost {
    * without a clock never sends a timestamp its peers reject as a replay.
    */
   store?: Store;
+}
+
+/** The surface a host drives: what Device implements (hosts and the simulator type against this). */
+export interface DeviceApi {
+  /** A datagram from the network. Never throws; bad input is dropped and counted. */
+  handleDatagram(now: number, data: Uint8Array, len: number, address: string, port: number): void;
+  /** Runs every timer whose deadline is <= now. */
+  handleTimeout(now: number): void;
+  /** The next deadline in absolute ms, or Infinity. */
+  pollTimeout(): number;
+  sendUdp(now: number, srcPort: number, dstIp: number, dstPort: number, payload: Uint8Array, off: number, len: number): number;
+  connect(now: number, peer: number): void;
+  status(now: number): DeviceStatus;
 }

@@ -8,6 +8,7 @@
  * pollTimeout() is the whole timer story (STYLE.md "a host arms one OS timer").
  */
 import { ceilingStore } from './ceiling-store';
+import type { DeviceApi } from '../../modules/host';
 import { createSocket, type Socket } from 'node:dgram';
 import { webcrypto } from 'node:crypto';
 import type { DeviceConfig } from '../../modules/config';
@@ -25,13 +26,7 @@ import { endpointName, resolveEndpoints, resolveIpv4 } from './resolve';
  * has this shape). `setPeerEndpoint` is optional: when the core offers it,
  * a re-resolved DNS name is applied to the running device.
  */
-export interface NodeDevice {
-  handleDatagram(now: number, data: Uint8Array, len: number, address: string, port: number): void;
-  handleTimeout(now: number): void;
-  pollTimeout(): number;
-  sendUdp(now: number, srcPort: number, dstIp: number, dstPort: number, payload: Uint8Array, off: number, len: number): number;
-  connect(now: number, peer: number): void;
-  status(now: number): DeviceStatus;
+export interface NodeDevice extends DeviceApi {
   setPeerEndpoint?(now: number, peer: number, address: string, port: number): void;
 }
 

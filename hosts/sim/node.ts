@@ -7,7 +7,7 @@
  * one. What survives a restart is exactly what the scenario's factory closes
  * over (a config, a MemoryStore), nothing else.
  */
-import type { DeviceEvent, DeviceEventName, DeviceHost } from '../../modules/host';
+import type { DeviceApi, DeviceEvent, DeviceEventName, DeviceHost } from '../../modules/host';
 import type { DeviceStatus } from '../../modules/status';
 import type { Store } from '../../modules/store';
 import { ipv4 } from './addr';
@@ -19,15 +19,7 @@ import type { TraceEvent } from './trace';
  * The part of the Device API the simulator drives (the real `Device` in
  * modules/device.ts has this shape; test fakes implement it too).
  */
-export interface SimDevice {
-  handleDatagram(now: number, data: Uint8Array, len: number, address: string, port: number): void;
-  handleTimeout(now: number): void;
-  /** The next deadline in absolute ms, or Infinity. */
-  pollTimeout(): number;
-  sendUdp(now: number, srcPort: number, dstIp: number, dstPort: number, payload: Uint8Array, off: number, len: number): number;
-  connect(now: number, peer: number): void;
-  status(now: number): DeviceStatus;
-}
+export type SimDevice = DeviceApi;
 
 /** What a node needs from the simulation that owns it. */
 export interface SimContext {
