@@ -3,7 +3,7 @@
  * handed over synchronously, so the measured cost is the data path alone.
  */
 import { randomFillSync } from 'node:crypto';
-import { GATEWAY_LIMITS, NODE_LIMITS, type DeviceConfig, type DeviceLimits } from '../modules/config';
+import { NODE_LIMITS, type DeviceConfig, type DeviceLimits } from '../modules/config';
 import { Device, type DeviceHost } from '../modules/device';
 import { publicKey } from '../modules/crypto/x25519';
 
@@ -44,7 +44,7 @@ export function makePair(limits: DeviceLimits = NODE_LIMITS): Pair {
       allowedIps: [{ ip: peerIp, bits: 32 }],
       persistentKeepalive: 0,
     }],
-    limits: limits ?? GATEWAY_LIMITS,
+    limits,
   });
   const gateway = new Device(cfg(gk, GATEWAY_IP, publicKey(hk), HOME_IP, true), host('gateway'));
   const home = new Device(cfg(hk, HOME_IP, publicKey(gk), GATEWAY_IP, false), host('home'));

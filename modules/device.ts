@@ -51,8 +51,8 @@ export const SEND_TOO_BIG = 3;
 /** Largest inner IP packet (WireGuard's default MTU on a 1500-byte path). */
 export const MTU = 1420;
 
+/** An empty payload: message 2's, and a staged keepalive. Never written to. */
 const EMPTY = new Uint8Array(0);
-const EMPTY_STAGED = new Uint8Array(0);
 
 /** First byte of a control frame inside the tunnel: its high nibble is neither 4 nor 6, so it is never IP. */
 export const CONTROL_HELLO = 0x10;
@@ -445,7 +445,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
       this.drops.stagedOverflow++;
     }
     // Staging is the slow path (no session): a copy here is the one allocation we accept.
-    p.staged.push(len === 0 ? EMPTY_STAGED : buf.slice(off, off + len));
+    p.staged.push(len === 0 ? EMPTY : buf.slice(off, off + len));
   }
 
   /** wireguard-go SendStagedPackets: send them all on a usable key, or ask for one. */
@@ -464,7 +464,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
 
   /** wireguard-go SendKeepalive: an empty packet, unless staged packets can do the job. */
   sendKeepalive(p: Peer, now: number): void {
-    if (p.staged.length === 0) p.staged.push(EMPTY_STAGED);
+    if (p.staged.length === 0) p.staged.push(EMPTY);
     this.flushStaged(p, now);
   }
 

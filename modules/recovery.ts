@@ -115,7 +115,7 @@ export class Recovery {
       p.resendHi = hi;
     }
     if (now < p.waitUntil) {
-      this.sendProd(p, now, address, port);
+      this.sendProd(p, address, port);
       return;
     }
     if (now - p.lastNakActionAt < NAK_ACTION_INTERVAL) return;
@@ -134,7 +134,7 @@ export class Recovery {
   }
 
   /** In WAIT, a valid NAK gets a PROD, but never more PRODs than data packets we would have sent. */
-  private sendProd(p: Peer, now: number, address: string, port: number): void {
+  private sendProd(p: Peer, address: string, port: number): void {
     if (p.prodAllowance <= 0) return;
     p.prodAllowance--;
     const out = this.out;
@@ -143,7 +143,6 @@ export class Recovery {
     out.set(p.prodIdOut, PROD_ID);
     this.actions.send(out, PROD_SIZE, address, port);
     p.prodsSent++;
-    void now;
   }
 
   /**

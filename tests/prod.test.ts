@@ -7,21 +7,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { x25519 } from '@noble/curves/ed25519.js';
-import { GATEWAY_LIMITS, NODE_LIMITS } from '../modules/config';
-import { Device } from '../modules/device';
-import { buildPair, PAIR, Simulation } from '../hosts/sim/index';
+import { homewardPair, sendTelemetry } from '../hosts/sim/recovery';
+import { PAIR, Simulation } from '../hosts/sim/index';
 
 test('PROD: a home end restarted while the gateway sits in WAIT is back within 1 s, not after the wait-time', (t) => {
   const sim = new Simulation({ seed: 11, link: { latency: 50 }, keepTrace: true });
-  const pair = buildPair<Device>(sim, {
-    makeDevice: (config, host) => new Device(config, host),
-    publicKey: (k) => x25519.getPublicKey(k),
-    gatewayLimits: GATEWAY_LIMITS,
-    homeLimits: NODE_LIMITS,
+  const pair = homewardPair(sim, {
     extensions: true,
   });
-  const telemetry = () => pair.gateway.sendUdp(PAIR.telemetryPort, PAIR.homeTunnelIp, PAIR.telemetryPort, new Uint8Array(8));
+  const telemetry = () => sendTelemetry(pair, new Uint8Array(8));
   // Telemetry pauses after 12 s (new data would restart the exchange, as in WireGuard).
   sim.every(50, telemetry, { start: 500, until: 12_000 });
   sim.at(10_000, () => sim.network.partition(PAIR.gatewayAddress, PAIR.homeAddress), 'link down');

@@ -5,22 +5,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { x25519 } from '@noble/curves/ed25519.js';
-import { GATEWAY_LIMITS, NODE_LIMITS } from '../modules/config';
-import { Device } from '../modules/device';
-import { buildPair, PAIR, Simulation } from '../hosts/sim/index';
+import { homewardPair, sendTelemetry } from '../hosts/sim/recovery';
+import { PAIR, Simulation } from '../hosts/sim/index';
 
 function world() {
   const sim = new Simulation({ seed: 3, link: { latency: 50 }, keepTrace: true });
-  const pair = buildPair<Device>(sim, {
-    makeDevice: (config, host) => new Device(config, host),
-    publicKey: (k) => x25519.getPublicKey(k),
-    gatewayLimits: GATEWAY_LIMITS,
-    homeLimits: NODE_LIMITS,
+  const pair = homewardPair(sim, {
     gatewayKeepalive: 25,
     extensions: true,
   });
-  sim.every(50, () => pair.gateway.sendUdp(PAIR.telemetryPort, PAIR.homeTunnelIp, PAIR.telemetryPort, new Uint8Array(8)), { start: 100 });
+  sim.every(50, () => sendTelemetry(pair, new Uint8Array(8)), { start: 100 });
   sim.runUntil(2_000);
   return { sim, ...pair };
 }

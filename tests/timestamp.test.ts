@@ -7,20 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { x25519 } from '@noble/curves/ed25519.js';
-import { GATEWAY_LIMITS, NODE_LIMITS } from '../modules/config';
-import { Device } from '../modules/device';
-import { buildPair, MemoryStore, PAIR, Simulation } from '../hosts/sim/index';
+import { homewardPair, sendTelemetry } from '../hosts/sim/recovery';
+import { MemoryStore, Simulation } from '../hosts/sim/index';
 
 function reboot(withStore: boolean) {
   const sim = new Simulation({ seed: 5, link: { latency: 50 } });
   const rebootAt = 30_000;
   const store = withStore ? new MemoryStore() : undefined;
-  const pair = buildPair<Device>(sim, {
-    makeDevice: (config, host) => new Device(config, host),
-    publicKey: (k) => x25519.getPublicKey(k),
-    gatewayLimits: GATEWAY_LIMITS,
-    homeLimits: NODE_LIMITS,
+  const pair = homewardPair(sim, {
     gatewayStore: store,
     // Extensions off: the home end behaves as a stock WireGuard peer would. (With them on, the
     // home end's NAK-triggered initiation would rescue even the control case.)
@@ -28,7 +22,7 @@ function reboot(withStore: boolean) {
     // A real date until the reboot; after it, seconds since 1970 as on an ESP32 before SNTP.
     wallClock: (now) => (now < rebootAt ? 1_790_000_000_000 + now : now - rebootAt),
   });
-  sim.every(100, () => pair.gateway.sendUdp(PAIR.telemetryPort, PAIR.homeTunnelIp, PAIR.telemetryPort, new Uint8Array(4)), { start: 100 });
+  sim.every(100, () => sendTelemetry(pair, new Uint8Array(4)), { start: 100 });
   sim.at(rebootAt, () => pair.gateway.restart(), 'gateway reboots, clock at 1970');
   sim.runUntil(rebootAt + 10_000);
   const after = pair.home.deliveries.filter((d) => d.time > rebootAt).length;

@@ -6,8 +6,27 @@
 import { x25519 } from '@noble/curves/ed25519.js';
 import { GATEWAY_LIMITS, NODE_LIMITS } from '../../modules/config';
 import { Device } from '../../modules/device';
-import { buildPair, PAIR } from './pair';
+import { buildPair, PAIR, type Pair, type PairOptions } from './pair';
 import { Simulation } from './simulation';
+
+/** The simulator's gateway/home pair running the real Device with the default limits. */
+export function homewardPair(
+  sim: Simulation,
+  options: Omit<PairOptions<Device>, 'makeDevice' | 'publicKey' | 'gatewayLimits' | 'homeLimits'> = {},
+): Pair<Device> {
+  return buildPair<Device>(sim, {
+    makeDevice: (config, host) => new Device(config, host),
+    publicKey: (k) => x25519.getPublicKey(k),
+    gatewayLimits: GATEWAY_LIMITS,
+    homeLimits: NODE_LIMITS,
+    ...options,
+  });
+}
+
+/** One telemetry datagram from the gateway to the home end's telemetry port, through the tunnel. */
+export function sendTelemetry(pair: Pair<Device>, payload: Uint8Array): void {
+  pair.gateway.sendUdp(PAIR.telemetryPort, PAIR.homeTunnelIp, PAIR.telemetryPort, payload);
+}
 
 export interface RecoveryResult {
   /** Longest gap between consecutive telemetry arrivals at home, in seconds. */
@@ -42,14 +61,7 @@ export const SCENARIOS: ScenarioName[] = [
  */
 export function runRecovery(scenario: ScenarioName, extensions: boolean, seed = 7): RecoveryResult {
   const sim = new Simulation({ seed, link: { latency: 50 }, keepTrace: scenario === 'keepaliveOnly' });
-  const pair = buildPair<Device>(sim, {
-    makeDevice: (config, host) => new Device(config, host),
-    publicKey: (k) => x25519.getPublicKey(k),
-    gatewayLimits: GATEWAY_LIMITS,
-    homeLimits: NODE_LIMITS,
-    gatewayKeepalive: 25,
-    extensions,
-  });
+  const pair = homewardPair(sim, { gatewayKeepalive: 25, extensions });
   const restartAt = 20_000;
   const end = scenario === 'keepaliveOnly' ? 200_000 : 60_000;
   let seq = 0;
@@ -58,7 +70,7 @@ export function runRecovery(scenario: ScenarioName, extensions: boolean, seed = 
     void now;
     const payload = new Uint8Array(8);
     new DataView(payload.buffer).setUint32(0, seq++);
-    pair.gateway.sendUdp(PAIR.telemetryPort, PAIR.homeTunnelIp, PAIR.telemetryPort, payload);
+    sendTelemetry(pair, payload);
   };
   sim.every(50, telemetry, { start: 1_000, until: end - 5_000 });
   // keepaliveOnly: one handshake up front (as `homeward up` does for a peer with PersistentKeepalive).
