@@ -28,7 +28,27 @@ export interface PeerConfig {
    * HELLO). Off gives exactly WireGuard's behaviour. Default: on.
    */
   extensions?: boolean;
+  /**
+   * Dead-peer detection by in-tunnel ping (RFC 3706 style): seconds between
+   * ICMP echo probes when nothing authenticated arrived; 0 turns it off.
+   * Default 10 (PING_DEFAULTS).
+   */
+  pingInterval?: number;
+  /** Probes missed in a row before the session is declared dead. Default 3. */
+  pingMisses?: number;
+  /**
+   * Where probes go (IPv4 as an unsigned 32-bit number). Default: the first
+   * host of the first AllowedIPs prefix; none (probing off) for a /0.
+   */
+  pingTarget?: number | null;
+  /**
+   * Failover group: peers with the same group are alternative gateways for
+   * the same routes, preferred in config order. Default: none.
+   */
+  group?: string | null;
 }
+
+export const PING_DEFAULTS = { interval: 10, misses: 3 } as const;
 
 export interface InterfaceConfig {
   privateKey: Uint8Array;
@@ -40,7 +60,11 @@ export interface InterfaceConfig {
 
 /** Sizes fixed at construction: memory never grows with traffic. */
 export interface DeviceLimits {
-  /** Peer-table capacity. */
+  /**
+   * Peer-table capacity: peers that may hold session state (keypairs and
+   * replay windows) at once. Fixed at start; when full, the least recently
+   * used idle session is closed to make room.
+   */
   maxPeers: number;
   /** Replay window in counters (RFC 6479); rounded up to a multiple of 32 minus 32... see replay.ts. */
   replayWindow: number;
@@ -72,11 +96,35 @@ export const RECOVERY_DEFAULTS: RecoveryLimits = {
   waitMaxMs: 30_000,
 };
 
+/** Failover and graceful close (DESIGN.md §3, docs/PROTOCOL.md). */
+export interface LifecycleLimits {
+  /** HIP's unused-association lifetime: no data this long, and a homeward session is closed. */
+  unusedLifetimeMs: number;
+  /** HIP's maximum segment lifetime: CLOSING retries for this long, CLOSED lingers twice as long. */
+  maxSegmentLifetimeMs: number;
+  /** The active gateway of a group is dead and its handshakes have failed this long: move to the next. */
+  failoverAfterMs: number;
+  /** A preferred gateway must stay up this long before the group moves back to it. */
+  failbackAfterMs: number;
+}
+
+export const LIFECYCLE_DEFAULTS: LifecycleLimits = {
+  unusedLifetimeMs: 600_000,
+  maxSegmentLifetimeMs: 5_000,
+  failoverAfterMs: 5_000,
+  failbackAfterMs: 10_000,
+};
+
 export interface DeviceConfig {
   interface: InterfaceConfig;
+  /**
+   * Every peer this endpoint may talk to. There may be more than
+   * limits.maxPeers: sessions take slots from the table on demand.
+   */
   peers: PeerConfig[];
   limits: DeviceLimits;
   recovery?: RecoveryLimits;
+  lifecycle?: LifecycleLimits;
 }
 
 export const NODE_LIMITS: DeviceLimits = {

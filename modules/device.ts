@@ -218,6 +218,19 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
     if (p) this.sendInitiation(p, now, false);
   }
 
+  setEndpoint(now: number, peer: number, address: string, port: number): void {
+    const p = this.peers[peer];
+    if (p) this.setEndpointOf(p, address, port, now);
+  }
+
+  shutdown(_now: number): number {
+    return 0;
+  }
+
+  closingCount(): number {
+    return 0;
+  }
+
   // ---------------------------------------------------------------- status
 
   status(now: number): DeviceStatus {
@@ -242,9 +255,16 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
         prodsReceived: p.prodsReceived,
         resent: p.resent,
         lost: p.lost,
+        group: p.config.group ?? null,
+        active: true,
+        probesSent: 0,
+        probesMissed: 0,
+        naksSent: 0,
+        drops: {},
       })),
       drops: this.drops.toRecord(),
       naksSent: this.recovery.naksSent,
+      groups: {},
     };
   }
 
@@ -303,7 +323,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
     this.keepKeyFreshReceiving(p, now);
     timersAnyAuthenticatedPacketTraversal(p, now);
     timersAnyAuthenticatedPacketReceived(p);
-    this.setEndpoint(p, address, port, now);
+    this.setEndpointOf(p, address, port, now);
     p.rxPackets++;
     p.rxBytes += len;
     const plainLen = len - TRANSPORT_DATA - 16;
@@ -536,7 +556,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
     hs.latestTimestamp.set(consumed.payload);
     hs.lastInitiationConsumption = now;
     this.noise.acceptInitiation(consumed, readU32(data, 4));
-    this.setEndpoint(p, address, port, now);
+    this.setEndpointOf(p, address, port, now);
     timersAnyAuthenticatedPacketTraversal(p, now);
     timersAnyAuthenticatedPacketReceived(p);
 
@@ -571,7 +591,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
       return;
     }
     p.handshake.remoteIndex = readU32(data, 4);
-    this.setEndpoint(p, address, port, now);
+    this.setEndpointOf(p, address, port, now);
     timersAnyAuthenticatedPacketTraversal(p, now);
     timersAnyAuthenticatedPacketReceived(p);
     this.beginSession(p, now, true);
@@ -743,7 +763,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
   // ---------------------------------------------------------------- helpers
 
   /** Roaming (whitepaper §2.1): the endpoint follows the last authenticated source. */
-  private setEndpoint(p: Peer, address: string, port: number, now: number): void {
+  private setEndpointOf(p: Peer, address: string, port: number, now: number): void {
     if (p.endpointAddress === address && p.endpointPort === port) return;
     const had = p.endpointAddress !== null;
     p.endpointAddress = address;

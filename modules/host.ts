@@ -19,7 +19,14 @@ export type DeviceEventName =
   | 'nak-received'
   | 'prod-received'
   | 'resent'
-  | 'wait';
+  | 'wait'
+  | 'probe-missed'
+  | 'failover'
+  | 'failback'
+  | 'closing'
+  | 'closed'
+  | 'evicted'
+  | 'table-full';
 
 export interface DeviceEvent {
   name: DeviceEventName;
@@ -70,4 +77,17 @@ export interface DeviceApi {
   sendUdp(now: number, srcPort: number, dstIp: number, dstPort: number, payload: Uint8Array, off: number, len: number): number;
   connect(now: number, peer: number): void;
   status(now: number): DeviceStatus;
+  /**
+   * The host resolved the peer's Endpoint name again (after a failed handshake
+   * series or a failover): send there from now on.
+   */
+  setEndpoint(now: number, peer: number, address: string, port: number): void;
+  /**
+   * Closes every session politely (CLOSE to homeward peers, per HIP) and
+   * returns how many still wait for a CLOSE_ACK. Idempotent; the host keeps
+   * feeding datagrams and timeouts until closingCount() is 0 or its own
+   * deadline passes.
+   */
+  shutdown(now: number): number;
+  closingCount(): number;
 }

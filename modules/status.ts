@@ -4,6 +4,7 @@ export interface PeerStatus {
   publicKey: string;
   endpoint: string | null;
   allowedIps: string[];
+  /** established, handshake, confirming, wait, closing, closed or idle. */
   state: string;
   /** Milliseconds since the last completed handshake, or null if none. */
   lastHandshakeAgoMs: number | null;
@@ -20,6 +21,16 @@ export interface PeerStatus {
   /** Packets sent again after a NAK, and packets the resend ring no longer held. */
   resent: number;
   lost: number;
+  /** Failover group, or null; `active` is true for the gateway its routes use now (and for ungrouped peers). */
+  group: string | null;
+  active: boolean;
+  /** In-tunnel ping: probes sent, and probes that went unanswered (totals). */
+  probesSent: number;
+  probesMissed: number;
+  /** NAKs we sent to this peer's endpoint. */
+  naksSent: number;
+  /** Drops that can be pinned on this peer, by reason. */
+  drops: Record<string, number>;
 }
 
 export interface DeviceStatus {
@@ -29,4 +40,6 @@ export interface DeviceStatus {
   /** Dropped datagrams and packets, by reason. */
   drops: Record<string, number>;
   naksSent: number;
+  /** Failover group name → public key of its active gateway. */
+  groups: Record<string, string>;
 }

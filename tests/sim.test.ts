@@ -67,7 +67,17 @@ class FakeDevice implements SimDevice {
   }
 
   status(): DeviceStatus {
-    return { publicKey: 'fake', address: null, peers: [], drops: {}, naksSent: 0 };
+    return { publicKey: 'fake', address: null, peers: [], drops: {}, naksSent: 0, groups: {} };
+  }
+
+  setEndpoint(): void {}
+
+  shutdown(): number {
+    return 0;
+  }
+
+  closingCount(): number {
+    return 0;
   }
 }
 
