@@ -8,7 +8,7 @@
  * The transport path (sendUdp → seal → send, handleDatagram → open → deliver)
  * allocates nothing, throws nothing and uses no BigInt.
  */
-import { RECOVERY_DEFAULTS, type DeviceConfig } from './config';
+import { LIFECYCLE_DEFAULTS, RECOVERY_DEFAULTS, type DeviceConfig } from './config';
 import { ChaChaPoly } from './crypto/aead';
 import { AllowedIps } from './allowedips';
 import { encodeBase64 } from './base64';
@@ -18,7 +18,10 @@ import {
   REJECT_AFTER_TIME, REKEY_AFTER_MESSAGES_HI, REKEY_AFTER_TIME, REKEY_TIMEOUT, REKEY_TIMEOUT_JITTER_MAX,
   KEEPALIVE_TIMEOUT, REJECT_AFTER_MESSAGES_HI, REJECT_AFTER_MESSAGES_LO, UNDER_LOAD_AFTER_TIME,
 } from './constants';
-import { formatCidr, icmpEchoToReply, Ipv4Info, IPV4_HEADER, parseIpv4, parseUdp, UDP_HEADER, UdpInfo, writeIpv4Udp, IPPROTO_ICMP, IPPROTO_UDP } from './ipv4';
+import {
+  formatCidr, icmpEchoToReply, isIcmpEchoReply, Ipv4Info, IPV4_HEADER, parseIpv4, parseUdp, UDP_HEADER, UdpInfo, writeIcmpEcho,
+  writeIpv4Udp, IPPROTO_ICMP, IPPROTO_UDP,
+} from './ipv4';
 import { Keypair } from './keypair';
 import {
   INITIATION_SIZE, MSG_COOKIE_REPLY, MSG_INITIATION, MSG_NAK, MSG_PROD, MSG_RESPONSE, MSG_TRANSPORT, RESPONSE_SIZE, TRANSPORT_DATA,
@@ -33,11 +36,15 @@ import {
   timersAnyAuthenticatedPacketTraversal, timersDataReceived, timersDataSent, timersHandshakeComplete,
   timersHandshakeInitiated, timersSessionDerived, type TimerActions,
 } from './timers';
-import { DropCounters } from './drops';
+import { DropCounters, type DropReason } from './drops';
 import { CEILING_AHEAD } from './store';
 import type { DeviceApi, DeviceEvent, DeviceEventName, DeviceHost } from './host';
 import type { DeviceStatus } from './status';
 import { Recovery, type RecoveryActions } from './recovery';
+import { CLOSED, CLOSING, Closer, CONTROL_CLOSE, OPEN, type CloseActions } from './close';
+import { Groups, type GroupActions } from './groups';
+import { livenessStarted, livenessStopped, livenessTimer, type LivenessActions } from './liveness';
+import { SessionTable } from './table';
 
 export type { DeviceApi, DeviceEvent, DeviceEventName, DeviceHost } from './host';
 export type { DeviceStatus, PeerStatus } from './status';
@@ -54,11 +61,16 @@ export const MTU = 1420;
 /** An empty payload: message 2's, and a staged keepalive. Never written to. */
 const EMPTY = new Uint8Array(0);
 
+/** What a sealed packet is, for the resend ring and WireGuard's timers (sealAndSend). */
+const SEND_DATA = 0;
+const SEND_PROBE = 1;
+const SEND_CONTROL = 2;
+
 /** First byte of a control frame inside the tunnel: its high nibble is neither 4 nor 6, so it is never IP. */
 export const CONTROL_HELLO = 0x10;
 const HELLO_VERSION = 1;
 
-export class Device implements DeviceApi, TimerActions, RecoveryActions {
+export class Device implements DeviceApi, TimerActions, RecoveryActions, LivenessActions, CloseActions, GroupActions {
   private readonly aead = new ChaChaPoly();
   private readonly noise: Noise;
   private readonly checker: CookieChecker;
@@ -88,6 +100,10 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
   private underLoadUntil = -Infinity;
   private lastCookieEventAt = -Infinity;
   private readonly recovery: Recovery;
+  private readonly table: SessionTable;
+  private readonly closer: Closer;
+  private readonly groups: Groups;
+  private readonly closeNonce = new Uint8Array(8);
   /** NAKs are sent and heard only if some peer has the extensions on. */
   private readonly extensions: boolean;
   private nextKeypairId = 1;
@@ -98,9 +114,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
 
   constructor(readonly config: DeviceConfig, private readonly host: DeviceHost) {
     const { limits } = config;
-    if (config.peers.length > limits.maxPeers) {
-      throw new Error(`${config.peers.length} peers configured but the peer table holds ${limits.maxPeers}`);
-    }
+    const lifecycle = config.lifecycle ?? LIFECYCLE_DEFAULTS;
     this.noise = new Noise(config.interface.privateKey, this.aead);
     this.publicKeyBase64 = encodeBase64(this.noise.publicKey);
     this.checker = new CookieChecker(this.noise.publicKey, this.aead);
@@ -112,7 +126,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
     this.peers = config.peers.map((pc, i) => {
       const key = encodeBase64(pc.publicKey);
       if (this.peerByKey.has(key)) throw new Error(`peer ${key} is configured twice`);
-      const peer = new Peer(i, pc, key, config.interface.privateKey, this.aead, limits.replayWindow);
+      const peer = new Peer(i, pc, key, config.interface.privateKey, this.aead);
       this.peerByKey.set(key, peer);
       for (const cidr of pc.allowedIps) this.routes.insert(cidr, i);
       peer.prodId = Recovery.prodId(pc.publicKey, this.noise.publicKey);
@@ -120,6 +134,9 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
       return peer;
     });
     this.extensions = this.peers.some((p) => p.extensions);
+    this.table = new SessionTable(Math.min(limits.maxPeers, Math.max(1, config.peers.length)), limits.replayWindow);
+    this.closer = new Closer(lifecycle, this);
+    this.groups = new Groups(config.peers, lifecycle);
     this.ceiling = host.store?.loadTimestampCeiling() ?? -Infinity;
     this.recovery = new Recovery(
       config.recovery ?? RECOVERY_DEFAULTS,
@@ -155,13 +172,17 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
   handleTimeout(now: number): void {
     for (let i = 0; i < this.peers.length; i++) {
       const p = this.peers[i];
-      if (p.nextDeadline() <= now) expireTimers(p, now, this);
+      if (p.nextDeadline() > now) continue;
+      expireTimers(p, now, this);
+      if (p.probeAt <= now) livenessTimer(p, now, this);
+      if (p.closeAt <= now || p.closeEndAt <= now) this.closer.timer(p, now);
     }
+    if (this.groups.nextDeadline() <= now) this.groups.timer(this.peers, now, this);
   }
 
   /** The next deadline (absolute, same clock as now), or Infinity. */
   pollTimeout(): number {
-    let t = Infinity;
+    let t = this.groups.nextDeadline();
     for (let i = 0; i < this.peers.length; i++) {
       const d = this.peers[i].nextDeadline();
       if (d < t) t = d;
@@ -189,7 +210,9 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
     const start = TRANSPORT_DATA + IPV4_HEADER + UDP_HEADER;
     for (let i = 0; i < len; i++) tx[start + i] = payload[off + i];
     const total = writeIpv4Udp(tx, TRANSPORT_DATA, this.address, dstIp, srcPort, dstPort, len, this.nextIpId());
-    return this.sendInner(this.peers[peerIndex], now, total);
+    const p = this.peers[this.groups.active[peerIndex]];
+    p.lastDataAt = now;
+    return this.sendInner(p, now, total);
   }
 
   /** Sends a raw IPv4 packet through the tunnel, routed by its destination. */
@@ -209,7 +232,9 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
     }
     const tx = this.tx;
     for (let i = 0; i < len; i++) tx[TRANSPORT_DATA + i] = packet[off + i];
-    return this.sendInner(this.peers[peerIndex], now, len);
+    const p = this.peers[this.groups.active[peerIndex]];
+    p.lastDataAt = now;
+    return this.sendInner(p, now, len);
   }
 
   /** Starts a handshake with a peer now, within the one-per-REKEY_TIMEOUT rate limit. */
@@ -223,12 +248,15 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
     if (p) this.setEndpointOf(p, address, port, now);
   }
 
-  shutdown(_now: number): number {
-    return 0;
+  shutdown(now: number): number {
+    for (let i = 0; i < this.peers.length; i++) this.closer.close(this.peers[i], now, 'shutdown');
+    return this.closingCount();
   }
 
   closingCount(): number {
-    return 0;
+    let n = 0;
+    for (let i = 0; i < this.peers.length; i++) if (this.peers[i].closeState === CLOSING) n++;
+    return n;
   }
 
   // ---------------------------------------------------------------- status
@@ -256,19 +284,21 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
         resent: p.resent,
         lost: p.lost,
         group: p.config.group ?? null,
-        active: true,
-        probesSent: 0,
-        probesMissed: 0,
-        naksSent: 0,
-        drops: {},
+        active: this.groups.isActive(p.index),
+        probesSent: p.probesSent,
+        probesMissed: p.probesMissed,
+        naksSent: p.naksSent,
+        drops: p.drops.nonZero(),
       })),
       drops: this.drops.toRecord(),
       naksSent: this.recovery.naksSent,
-      groups: {},
+      groups: Object.fromEntries(this.groups.entries().map((g) => [g.name, this.peers[g.peer].publicKeyBase64])),
     };
   }
 
   private peerState(p: Peer, now: number): string {
+    if (p.closeState === CLOSING) return 'closing';
+    if (p.closeState === CLOSED) return 'closed';
     if (this.usable(p.current, now)) return 'established';
     if (p.handshake.state === HS_INITIATION_CREATED) return 'handshake';
     if (p.next !== null) return 'confirming';
@@ -283,30 +313,25 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
     if (!(entry instanceof Keypair)) {
       this.drops.unknownIndex++;
       // We lost the session the sender still has (a restart): tell it, within limits.
-      if (this.extensions) this.recovery.unknownIndex(now, data, address, port);
+      if (this.extensions) {
+        const before = this.recovery.naksSent;
+        this.recovery.unknownIndex(now, data, address, port);
+        if (this.recovery.naksSent !== before) this.countNakTo(address, port);
+      }
       return;
     }
     const kp = entry;
-    if (now - kp.created >= REJECT_AFTER_TIME) {
-      this.drops.expiredKeypair++;
-      return;
-    }
+    const p = this.peers[kp.peer];
+    if (now - kp.created >= REJECT_AFTER_TIME) return this.drop(p, 'expiredKeypair');
     const lo = readU32(data, 8);
     const hi = readU32(data, 12);
-    if (!kp.replay.check(lo, hi)) {
-      this.drops.replay++;
-      return;
-    }
+    if (!kp.replay.check(lo, hi)) return this.drop(p, 'replay');
     this.setNonce(lo, hi);
-    if (!this.aead.open(kp.receiveKey, this.nonce, data, TRANSPORT_DATA, len - TRANSPORT_DATA, null)) {
-      this.drops.decrypt++;
-      return;
-    }
-    if (!kp.replay.update(lo, hi)) {
-      this.drops.replay++;
-      return;
-    }
-    const p = this.peers[kp.peer];
+    if (!this.aead.open(kp.receiveKey, this.nonce, data, TRANSPORT_DATA, len - TRANSPORT_DATA, null)) return this.drop(p, 'decrypt');
+    if (!kp.replay.update(lo, hi)) return this.drop(p, 'replay');
+    // Any authenticated packet proves the peer alive (liveness.ts reads these at its next deadline).
+    p.lastReceivedAt = now;
+    p.probesOutstanding = 0;
     if (this.receivedWithKeypair(p, kp)) {
       timersHandshakeComplete(p, now);
       this.emit('handshake-complete', p, now);
@@ -328,28 +353,31 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
     p.rxBytes += len;
     const plainLen = len - TRANSPORT_DATA - 16;
     if (plainLen === 0) return; // keepalive
-    timersDataReceived(p, now);
     const version = data[TRANSPORT_DATA] >> 4;
-    if (version !== 4 && version !== 6) return this.receiveControl(p, data, TRANSPORT_DATA);
+    // Control frames are not data: they must not start WireGuard's keepalive reply.
+    if (version !== 4 && version !== 6) return this.receiveControl(p, now, data, TRANSPORT_DATA, plainLen);
+    timersDataReceived(p, now);
     this.receiveInner(p, now, data, TRANSPORT_DATA, plainLen);
   }
 
   /** A control frame between homeward peers. A stock peer never sends one. */
-  private receiveControl(p: Peer, data: Uint8Array, off: number): void {
-    if (!p.extensions) {
-      this.drops.extensionsOff++;
-      return;
-    }
+  private receiveControl(p: Peer, now: number, data: Uint8Array, off: number, len: number): void {
+    if (!p.extensions) return this.drop(p, 'extensionsOff');
     if (data[off] === CONTROL_HELLO) {
       p.homeward = true;
       return;
     }
-    this.drops.unknownControl++;
+    if (this.closer.receive(p, now, data, off, len)) return;
+    this.drop(p, 'unknownControl');
   }
 
   /** A new session is usable: say HELLO, leave WAIT, and resend what a NAK said was lost. */
   private sessionStarted(p: Peer, now: number): void {
+    p.failingSince = Infinity;
     this.markUp(p, now);
+    livenessStarted(p, now);
+    this.closer.opened(p, now);
+    this.groups.poke(p, now);
     if (!p.extensions) return;
     p.waitUntil = -Infinity;
     const before = p.resent;
@@ -359,61 +387,61 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
       this.emit('resent', p, now, `${p.resent - before} packets resent, ${p.lost - lostBefore} lost`);
     }
     // One HELLO per session, ahead of the staged packets; a stock peer drops it.
-    if (this.usable(p.current, now)) {
+    if (this.sendable(p, now)) {
       const tx = this.tx;
       tx[TRANSPORT_DATA] = CONTROL_HELLO;
       tx[TRANSPORT_DATA + 1] = HELLO_VERSION;
-      this.sealAndSend(p, p.current!, now, 2, false);
+      this.sealAndSend(p, p.current!, now, 2, SEND_CONTROL);
     }
   }
 
   /** An authenticated inner packet: check its source against AllowedIPs, then answer ICMP or deliver UDP. */
   private receiveInner(p: Peer, now: number, data: Uint8Array, off: number, len: number): void {
     const ip = this.ip;
-    if (!parseIpv4(data, off, len, ip)) {
-      this.drops.badInnerPacket++;
-      return;
-    }
-    // Cryptokey routing (whitepaper §2): the source must be one of this peer's allowed IPs.
-    if (this.routes.lookup(ip.src) !== p.index) {
-      this.drops.allowedIps++;
-      return;
-    }
-    if (ip.dst !== this.address || ip.fragment) {
-      this.drops.notForUs++;
-      return;
-    }
+    if (!parseIpv4(data, off, len, ip)) return this.drop(p, 'badInnerPacket');
+    // Cryptokey routing (whitepaper §2): the source must be one of this peer's allowed IPs
+    // (or of its failover group's: the members share their routes).
+    const owner = this.routes.lookup(ip.src);
+    if (owner < 0 || this.groups.leader[owner] !== this.groups.leader[p.index]) return this.drop(p, 'allowedIps');
+    if (ip.dst !== this.address || ip.fragment) return this.drop(p, 'notForUs');
     if (ip.protocol === IPPROTO_UDP) {
       const udp = this.udp;
-      if (!parseUdp(data, off, ip, udp)) {
-        this.drops.badInnerPacket++;
-        return;
-      }
+      if (!parseUdp(data, off, ip, udp)) return this.drop(p, 'badInnerPacket');
+      p.lastDataAt = now;
       this.host.deliverUdp(p.index, ip.src, udp.srcPort, udp.dstPort, data, udp.payloadOffset, udp.payloadLength);
     } else if (ip.protocol === IPPROTO_ICMP) {
+      // The answer to our liveness probe: receiving it already reset the miss count.
+      if (isIcmpEchoReply(data, off, ip)) return;
       const tx = this.tx;
       const n = ip.totalLength;
       for (let i = 0; i < n; i++) tx[TRANSPORT_DATA + i] = data[off + i];
-      if (!icmpEchoToReply(tx, TRANSPORT_DATA, ip)) {
-        this.drops.notForUs++;
-        return;
-      }
-      this.sendInner(p, now, n);
+      if (!icmpEchoToReply(tx, TRANSPORT_DATA, ip)) return this.drop(p, 'notForUs');
+      this.sendInner(p, now, n, SEND_CONTROL);
     } else {
-      this.drops.notForUs++;
+      this.drop(p, 'notForUs');
     }
   }
 
   /** An inner packet at tx[TRANSPORT_DATA, +len) goes out now, or is staged behind a handshake. */
-  private sendInner(p: Peer, now: number, len: number): number {
+  private sendInner(p: Peer, now: number, len: number, kind = SEND_DATA): number {
     if (now < p.waitUntil) p.prodAllowance++; // secnet: no more PRODs than data packets
-    if (p.staged.length > 0 || !this.usable(p.current, now)) {
+    if (p.staged.length > 0 || !this.sendable(p, now)) {
       this.stage(p, this.tx, TRANSPORT_DATA, len);
       this.flushStaged(p, now);
       return p.staged.length > 0 ? SEND_STAGED : SEND_OK;
     }
-    this.sealAndSend(p, p.current!, now, len);
+    this.sealAndSend(p, p.current!, now, len, kind);
     return SEND_OK;
+  }
+
+  /** A session we may send data on: usable keys, and not closing (data then wants a new handshake). */
+  sendable(p: Peer, now: number): boolean {
+    return p.closeState === OPEN && this.usable(p.current, now);
+  }
+
+  /** A session we may still send control frames on (CLOSE while CLOSING). */
+  hasSession(p: Peer, now: number): boolean {
+    return this.usable(p.current, now);
   }
 
   private usable(kp: Keypair | null, now: number): boolean {
@@ -421,8 +449,12 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
       !(kp.sendHi >= REJECT_AFTER_MESSAGES_HI && kp.sendLo >= REJECT_AFTER_MESSAGES_LO);
   }
 
-  /** Pads, seals in place and sends the plaintext at tx[TRANSPORT_DATA, +len) (whitepaper §5.4.6). */
-  private sealAndSend(p: Peer, kp: Keypair, now: number, len: number, keep = true): void {
+  /**
+   * Pads, seals in place and sends the plaintext at tx[TRANSPORT_DATA, +len)
+   * (whitepaper §5.4.6). Data goes into the resend ring; data and probes arm
+   * WireGuard's "no answer in 15 s" rule; control frames do neither.
+   */
+  private sealAndSend(p: Peer, kp: Keypair, now: number, len: number, kind = SEND_DATA): void {
     const tx = this.tx;
     let padded = (len + 15) & ~15;
     if (padded > MTU) padded = MTU;
@@ -431,7 +463,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
     const hi = kp.sendHi;
     kp.nextCounter();
     // Keep a copy for the resend after a NAK (the ring is preallocated: no allocation).
-    if (keep && p.extensions) this.recovery.ring.record(p.index, kp.id, lo, hi, tx, TRANSPORT_DATA, len);
+    if (kind === SEND_DATA && p.extensions) this.recovery.ring.record(p.index, kp.id, lo, hi, tx, TRANSPORT_DATA, len);
     writeHeader(tx, MSG_TRANSPORT);
     writeU32(tx, 4, kp.remoteIndex);
     writeU32(tx, 8, lo);
@@ -444,7 +476,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
     p.txBytes += total;
     timersAnyAuthenticatedPacketTraversal(p, now);
     timersAnyAuthenticatedPacketSent(p);
-    if (len > 0) timersDataSent(p, now, this.jitter());
+    if (len > 0 && kind !== SEND_CONTROL) timersDataSent(p, now, this.jitter());
     // keepKeyFreshSending: only the initiator rekeys on time or message count.
     if (kp.isInitiator && (kp.sendHi >= REKEY_AFTER_MESSAGES_HI || now - kp.created >= REKEY_AFTER_TIME)) {
       this.sendInitiation(p, now, false);
@@ -462,7 +494,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
   private stage(p: Peer, buf: Uint8Array, off: number, len: number): void {
     if (p.staged.length >= this.config.limits.stagedPackets) {
       p.staged.shift(); // wireguard-go drops the oldest
-      this.drops.stagedOverflow++;
+      this.drop(p, 'stagedOverflow');
     }
     // Staging is the slow path (no session): a copy here is the one allocation we accept.
     p.staged.push(len === 0 ? EMPTY : buf.slice(off, off + len));
@@ -471,7 +503,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
   /** wireguard-go SendStagedPackets: send them all on a usable key, or ask for one. */
   private flushStaged(p: Peer, now: number): void {
     if (p.staged.length === 0) return;
-    if (!this.usable(p.current, now) || p.endpointAddress === null) {
+    if (!this.sendable(p, now) || p.endpointAddress === null) {
       this.sendInitiation(p, now, false);
       return;
     }
@@ -484,6 +516,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
 
   /** wireguard-go SendKeepalive: an empty packet, unless staged packets can do the job. */
   sendKeepalive(p: Peer, now: number): void {
+    if (p.closeState !== OPEN) return; // a closing session needs no keepalive, and must not start a handshake for one
     if (p.staged.length === 0) p.staged.push(EMPTY);
     this.flushStaged(p, now);
   }
@@ -553,6 +586,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
       this.drops.initiationFlood++;
       return;
     }
+    if (!this.takeSlots(p, now)) return;
     hs.latestTimestamp.set(consumed.payload);
     hs.lastInitiationConsumption = now;
     this.noise.acceptInitiation(consumed, readU32(data, 4));
@@ -590,6 +624,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
       this.drops.badResponse++;
       return;
     }
+    if (!this.takeSlots(p, now)) return;
     p.handshake.remoteIndex = readU32(data, 4);
     this.setEndpointOf(p, address, port, now);
     timersAnyAuthenticatedPacketTraversal(p, now);
@@ -627,12 +662,15 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
 
   /**
    * wireguard-go SendHandshakeInitiation: at most one per REKEY_TIMEOUT unless
-   * it is a retry; none of our own while in WAIT, unless recovery forces it.
+   * it is a retry; none of our own in WAIT (see `held`), unless recovery forces it.
    */
   private sendInitiation(p: Peer, now: number, isRetry: boolean, force = false, toAddress: string | null = null, toPort = 0): void {
     if (!isRetry) p.handshakeAttempts = 0;
     const hs = p.handshake;
-    if (!force && (now - hs.lastSentHandshake < REKEY_TIMEOUT || now < p.waitUntil)) return;
+    // WAIT holds our attempts back while the old session can still bring a NAK and a PROD. Once
+    // liveness erased it there is nothing to be NAKed: data may ask again, as in WireGuard.
+    const held = now < p.waitUntil && (isRetry || this.hasSession(p, now));
+    if (!force && (now - hs.lastSentHandshake < REKEY_TIMEOUT || held)) return;
     const address = toAddress ?? p.endpointAddress;
     const port = toAddress !== null ? toPort : p.endpointPort;
     if (address === null) {
@@ -640,6 +678,10 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
       return;
     }
     hs.lastSentHandshake = now;
+    if (p.failingSince === Infinity) {
+      p.failingSince = now; // answered, sessionStarted clears it; unanswered, failover counts from here
+      this.groups.poke(p, now);
+    }
     const buf = this.hsBuf;
     const index = this.newHandshakeIndex(p);
     this.host.random(this.ephemeral);
@@ -672,6 +714,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
   /** wireguard-go BeginSymmetricSession: derive a keypair and rotate previous/current/next. */
   private beginSession(p: Peer, now: number, isInitiator: boolean): void {
     const hs = p.handshake;
+    if (p.closeState !== OPEN) this.closer.reset(p); // new keys are a new association: whatever was closing is over
     const kp = p.freeSlot();
     if (kp === p.previous) p.previous = null;
     this.eraseKeypair(kp);
@@ -728,6 +771,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
       // Give up (REKEY_ATTEMPT_TIME): drop staged packets and erase keys later.
       p.sendKeepaliveAt = Infinity;
       this.drops.stagedDropped += p.staged.length;
+      p.drops.stagedDropped += p.staged.length;
       p.staged.length = 0;
       if (p.zeroKeyMaterialAt === Infinity) p.zeroKeyMaterialAt = now + 3 * REJECT_AFTER_TIME;
       this.emit('handshake-failed', p, now, `no answer after ${p.handshakeAttempts + 1} attempts`);
@@ -749,15 +793,136 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
 
   /** Timer: no new keys for 3×REJECT_AFTER_TIME: erase everything (whitepaper §6.4). */
   zeroKeyMaterial(p: Peer, now: number): void {
-    this.eraseKeypair(p.previous);
-    this.eraseKeypair(p.current);
-    this.eraseKeypair(p.next);
-    p.previous = p.current = p.next = null;
+    this.dropSession(p);
     const hs = p.handshake;
     if (hs.localIndex !== 0 && this.indices.get(hs.localIndex) === p) this.indices.delete(hs.localIndex);
     hs.clear();
     this.emit('keys-zeroed', p, now);
     this.markDown(p, now, 'keys zeroed');
+  }
+
+  // ---------------------------------------------------------------- liveness, close, table, failover
+
+  /** Liveness: an ICMP echo request to the peer's ping target, through the tunnel. */
+  sendProbe(p: Peer, now: number): void {
+    if (this.address < 0) return;
+    p.probeSeq = (p.probeSeq + 1) & 0xffff;
+    const n = writeIcmpEcho(this.tx, TRANSPORT_DATA, this.address, p.pingTarget, p.index & 0xffff, p.probeSeq, this.nextIpId());
+    this.sealAndSend(p, p.current!, now, n, SEND_PROBE);
+  }
+
+  probeMissed(p: Peer, now: number): void {
+    this.emit('probe-missed', p, now, `${p.probesOutstanding} of ${p.pingMisses}`);
+  }
+
+  /**
+   * Liveness: the peer stopped answering. Its keys go (they are useless now),
+   * what it did not confirm is marked for resending, and a handshake starts.
+   */
+  sessionDead(p: Peer, now: number): void {
+    if (p.extensions && p.resendKeypair === 0 && p.heardKeypair !== 0) {
+      p.resendKeypair = p.heardKeypair;
+      p.resendLo = p.heardLo;
+      p.resendHi = p.heardHi;
+    }
+    this.dropSession(p);
+    this.markDown(p, now, `no answer to ${p.pingMisses} probes`);
+    this.sendInitiation(p, now, false);
+  }
+
+  /** Close: seals `kind` and the 8-byte nonce at nonce[off] on the current session. */
+  sendCloseFrame(p: Peer, now: number, kind: number, nonce: Uint8Array, off: number): void {
+    const tx = this.tx;
+    tx[TRANSPORT_DATA] = kind;
+    for (let i = 1; i < 8; i++) tx[TRANSPORT_DATA + i] = 0;
+    for (let i = 0; i < 8; i++) tx[TRANSPORT_DATA + 8 + i] = nonce[off + i];
+    this.sealAndSend(p, p.current!, now, 16, SEND_CONTROL);
+  }
+
+  closing(p: Peer, now: number, why: string): void {
+    livenessStopped(p);
+    p.sendKeepaliveAt = Infinity;
+    p.newHandshakeAt = Infinity;
+    this.emit('closing', p, now, why);
+  }
+
+  /** Close: the association is over (acknowledged, timed out, or lingered long enough). */
+  freeSession(p: Peer, now: number, why: string): void {
+    this.dropSession(p);
+    p.up = false;
+    p.upSince = Infinity;
+    this.emit('closed', p, now, why);
+    this.groups.poke(p, now);
+  }
+
+  /** Erases every keypair of `p` and gives its slots back to the table. Handshake state is left alone. */
+  private dropSession(p: Peer): void {
+    this.eraseKeypair(p.previous);
+    this.eraseKeypair(p.current);
+    this.eraseKeypair(p.next);
+    p.previous = p.current = p.next = null;
+    this.table.give(p);
+    this.closer.reset(p);
+    livenessStopped(p);
+    p.sendKeepaliveAt = Infinity;
+    p.newHandshakeAt = Infinity;
+    p.persistentKeepaliveAt = Infinity;
+  }
+
+  /**
+   * The table: slots for a new session of `p`. When none is free, the least
+   * recently used idle session is closed (CLOSE to a homeward peer, without
+   * waiting) and its slots reused; when none is idle, the handshake waits.
+   */
+  private takeSlots(p: Peer, now: number): boolean {
+    if (this.table.take(p)) return true;
+    const victim = this.table.victim(this.peers, now, p);
+    if (victim === null) {
+      this.drop(p, 'tableFull');
+      this.emit('table-full', p, now, `${this.table.capacity} sessions, none idle`);
+      return false;
+    }
+    if (victim.homeward && this.hasSession(victim, now)) {
+      this.host.random(this.closeNonce);
+      this.sendCloseFrame(victim, now, CONTROL_CLOSE, this.closeNonce, 0);
+    }
+    this.dropSession(victim);
+    victim.up = false;
+    victim.upSince = Infinity;
+    this.emit('evicted', victim, now, `for ${p.publicKeyBase64}`);
+    return this.table.take(p);
+  }
+
+  /** Failover/failback: routes now use `to`; what waited for `from` goes with them. */
+  switchTo(from: Peer, to: Peer, now: number, event: 'failover' | 'failback'): void {
+    if (event === 'failover') {
+      while (from.staged.length > 0) {
+        if (to.staged.length >= this.config.limits.stagedPackets) {
+          this.drop(from, 'stagedOverflow');
+          from.staged.shift();
+          continue;
+        }
+        to.staged.push(from.staged.shift()!);
+      }
+      // What the dead gateway never confirmed goes again through the new one.
+      if (from.extensions && from.resendKeypair !== 0 && !this.sendable(from, now)) this.recovery.resend(from, to.staged);
+    }
+    this.emit(event, to, now, `from ${from.publicKeyBase64}`);
+    if (this.sendable(to, now)) this.flushStaged(to, now);
+    else this.forceInitiation(to, now, null, 0);
+  }
+
+  /** Failback: a handshake asks a preferred gateway that is down whether it is back. */
+  ask(p: Peer, now: number): void {
+    this.forceInitiation(p, now, null, 0);
+  }
+
+  /** Recovery: a valid NAK for a session we are closing means the peer already forgot it. */
+  closingGone(p: Peer, now: number): boolean {
+    if (p.closeState === OPEN) return false;
+    this.closer.reset(p);
+    this.freeSession(p, now, 'NAK: peer already gone');
+    return true;
   }
 
   // ---------------------------------------------------------------- helpers
@@ -774,13 +939,33 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions {
   private markUp(p: Peer, now: number): void {
     if (p.up) return;
     p.up = true;
+    p.upSince = now;
     this.emit('peer-up', p, now);
   }
 
   private markDown(p: Peer, now: number, why: string): void {
+    p.upSince = Infinity;
+    this.groups.poke(p, now);
     if (!p.up) return;
     p.up = false;
     this.emit('peer-down', p, now, why);
+  }
+
+  /** A NAK went to address:port: count it against the peer we last knew there (NAKs are rare and rate-limited). */
+  private countNakTo(address: string, port: number): void {
+    for (let i = 0; i < this.peers.length; i++) {
+      const p = this.peers[i];
+      if (p.endpointAddress === address && p.endpointPort === port) {
+        p.naksSent++;
+        return;
+      }
+    }
+  }
+
+  /** Counts a drop globally and against the peer it concerns. */
+  private drop(p: Peer, reason: DropReason): void {
+    this.drops[reason]++;
+    p.drops[reason]++;
   }
 
   private emit(name: DeviceEventName, p: Peer, now: number, detail?: string): void {

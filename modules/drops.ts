@@ -2,6 +2,8 @@
  * Dropped datagrams and inner packets, counted by reason. Plain numeric
  * fields, so counting on the data path allocates nothing.
  */
+export type DropReason = Exclude<keyof DropCounters, 'toRecord' | 'nonZero'>;
+
 export class DropCounters {
   /** Fails the (type, length) check. */
   malformed = 0;
@@ -46,8 +48,17 @@ export class DropCounters {
   extensionsOff = 0;
   /** A control frame of a kind we do not know. */
   unknownControl = 0;
+  /** A session was needed, the peer table was full and no session in it was idle. */
+  tableFull = 0;
 
   toRecord(): Record<string, number> {
     return { ...this } as unknown as Record<string, number>;
+  }
+
+  /** Only the reasons that happened (per-peer status stays short). */
+  nonZero(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(this)) if (v !== 0) out[k] = v as number;
+    return out;
   }
 }

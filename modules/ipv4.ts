@@ -123,19 +123,7 @@ export function writeIpv4Udp(
 ): number {
   const total = IPV4_HEADER + UDP_HEADER + payloadLen;
   if (!(payloadLen >= 0) || !inside(buf, off, total) || total > MAX_TOTAL_LENGTH) return 0;
-  buf[off] = 0x45; // version 4, IHL 5
-  buf[off + 1] = 0; // DSCP/ECN
-  writeU16(buf, off + 2, total);
-  writeU16(buf, off + 4, id);
-  writeU16(buf, off + 6, FLAG_DF);
-  buf[off + 8] = DEFAULT_TTL;
-  buf[off + 9] = IPPROTO_UDP;
-  buf[off + 10] = 0;
-  buf[off + 11] = 0;
-  writeU32BE(buf, off + 12, src);
-  writeU32BE(buf, off + 16, dst);
-  writeU16(buf, off + 10, checksum(buf, off, IPV4_HEADER));
-
+  writeIpv4Header(buf, off, src, dst, IPPROTO_UDP, total, id);
   const u = off + IPV4_HEADER;
   const udpLen = UDP_HEADER + payloadLen;
   writeU16(buf, u, srcPort);
@@ -146,6 +134,54 @@ export function writeIpv4Udp(
   const c = checksum(buf, u, udpLen, pseudoHeaderSum(src, dst, IPPROTO_UDP, udpLen));
   writeU16(buf, u + 6, c === 0 ? 0xffff : c);
   return total;
+}
+
+/** Bytes of payload in our echo requests (after the 8-byte ICMP header): small, like a DPD probe should be. */
+export const ECHO_PAYLOAD = 8;
+
+/**
+ * Writes an ICMP echo request (RFC 792) from src to dst at buf[off, off + 36):
+ * identifier, sequence number and 8 zero bytes of payload. Linux answers it on
+ * its wg address, so a stock WireGuard home server answers our liveness probe.
+ *
+ * @returns the total IP length, or 0 if it does not fit.
+ */
+export function writeIcmpEcho(buf: Uint8Array, off: number, src: number, dst: number, ident: number, seq: number, id: number): number {
+  const total = IPV4_HEADER + ICMP_HEADER + ECHO_PAYLOAD;
+  if (!inside(buf, off, total)) return 0;
+  writeIpv4Header(buf, off, src, dst, IPPROTO_ICMP, total, id);
+  const i = off + IPV4_HEADER;
+  buf[i] = ICMP_ECHO_REQUEST;
+  buf[i + 1] = 0;
+  buf[i + 2] = 0;
+  buf[i + 3] = 0;
+  writeU16(buf, i + 4, ident);
+  writeU16(buf, i + 6, seq);
+  for (let k = i + ICMP_HEADER; k < off + total; k++) buf[k] = 0;
+  writeU16(buf, i + 2, checksum(buf, i, ICMP_HEADER + ECHO_PAYLOAD));
+  return total;
+}
+
+/** True if the parsed packet at buf[off] is an ICMP echo reply. */
+export function isIcmpEchoReply(buf: Uint8Array, off: number, info: Ipv4Info): boolean {
+  return info.protocol === IPPROTO_ICMP && !info.fragment && info.totalLength - info.headerLength >= ICMP_HEADER &&
+    buf[off + info.headerLength] === ICMP_ECHO_REPLY;
+}
+
+/** A 20-byte IPv4 header (TTL 64, DF set, no options) with its checksum. */
+function writeIpv4Header(buf: Uint8Array, off: number, src: number, dst: number, protocol: number, total: number, id: number): void {
+  buf[off] = 0x45; // version 4, IHL 5
+  buf[off + 1] = 0; // DSCP/ECN
+  writeU16(buf, off + 2, total);
+  writeU16(buf, off + 4, id);
+  writeU16(buf, off + 6, FLAG_DF);
+  buf[off + 8] = DEFAULT_TTL;
+  buf[off + 9] = protocol;
+  buf[off + 10] = 0;
+  buf[off + 11] = 0;
+  writeU32BE(buf, off + 12, src);
+  writeU32BE(buf, off + 16, dst);
+  writeU16(buf, off + 10, checksum(buf, off, IPV4_HEADER));
 }
 
 /** The fields of a parsed IPv4 header. Allocate one and reuse it (no per-packet allocation). */

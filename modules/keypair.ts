@@ -1,7 +1,8 @@
 /**
  * One direction-pair of transport keys and its counters (whitepaper §5.4.6).
- * A peer owns three preallocated Keypair slots that rotate through previous,
- * current and next, so a rekey never allocates on the data path.
+ * A peer with a session holds three preallocated Keypair slots (from the
+ * SessionTable) that rotate through previous, current and next, so a rekey
+ * never allocates on the data path.
  */
 import { ReplayWindow } from './replay';
 import { REJECT_AFTER_MESSAGES_HI, REJECT_AFTER_MESSAGES_LO } from './constants';
@@ -22,7 +23,8 @@ export class Keypair {
   /** False once erased; a slot is reused only when it is not previous/current/next. */
   live = false;
 
-  constructor(readonly peer: number, replayWindow: number) {
+  /** Index of the peer holding this slot (set when the table hands it out). */
+  constructor(public peer: number, replayWindow: number) {
     this.replay = new ReplayWindow(replayWindow);
   }
 

@@ -1,19 +1,22 @@
 /**
  * Everything the device keeps about one peer: its handshake, three rotating
- * keypair slots, its endpoint, the five WireGuard timers as deadlines, staged
- * packets and counters. Behaviour lives in device.ts and timers.ts.
+ * keypair slots while it has a session, its endpoint, the five WireGuard
+ * timers and homeward's own deadlines, staged packets and counters. Behaviour
+ * lives in device.ts, timers.ts, recovery.ts, liveness.ts and close.ts.
  */
 import type { ChaChaPoly } from './crypto/aead';
-import type { PeerConfig } from './config';
+import { PING_DEFAULTS, type PeerConfig } from './config';
+import { DropCounters } from './drops';
+import { prefixMask } from './ipv4';
 import { CookieGenerator } from './cookie';
-import { Keypair } from './keypair';
+import type { Keypair } from './keypair';
 import { Handshake } from './noise';
 
 export class Peer {
   readonly handshake: Handshake;
   readonly cookies: CookieGenerator;
-  /** Three slots; previous/current/next point into them (or are null). */
-  readonly slots: Keypair[];
+  /** Three slots from the SessionTable while the peer has a session, else null; previous/current/next point into them. */
+  slots: Keypair[] | null = null;
   previous: Keypair | null = null;
   current: Keypair | null = null;
   next: Keypair | null = null;
@@ -71,6 +74,36 @@ export class Peer {
   txBytes = 0;
   rxPackets = 0;
   txPackets = 0;
+  naksSent = 0;
+  /** Drops that can be pinned on this peer (authenticated or addressed to its session). */
+  readonly drops = new DropCounters();
+
+  // Liveness (liveness.ts): in-tunnel ping, in ms; interval 0 is off, target -1 is none.
+  readonly pingInterval: number;
+  readonly pingMisses: number;
+  readonly pingTarget: number;
+  probeAt = Infinity;
+  /** Probes sent since the last authenticated packet arrived. */
+  probesOutstanding = 0;
+  probeSeq = 0;
+  probesSent = 0;
+  probesMissed = 0;
+  lastReceivedAt = -Infinity;
+  /** Last UDP data to or from the host through this peer: UAL and the table's LRU count only this. */
+  lastDataAt = -Infinity;
+  /** When the current unanswered series of initiations began; Infinity when none is unanswered. */
+  failingSince = Infinity;
+  /** When the current session came up (failback waits for it to stay up). */
+  upSince = Infinity;
+
+  // Graceful close (close.ts, HIP).
+  closeState = 0;
+  /** Our CLOSE's echo nonce. */
+  readonly closeNonce = new Uint8Array(8);
+  /** Next UAL check while open; next CLOSE retransmission while CLOSING. */
+  closeAt = Infinity;
+  /** CLOSING gives up, or CLOSED forgets, at this time. */
+  closeEndAt = Infinity;
 
   /** Extensions are on unless the config turns them off for this peer. */
   readonly extensions: boolean;
@@ -81,28 +114,30 @@ export class Peer {
     readonly publicKeyBase64: string,
     localPrivate: Uint8Array,
     aead: ChaChaPoly,
-    replayWindow: number,
   ) {
     this.handshake = new Handshake(config.publicKey, config.presharedKey ?? new Uint8Array(32), localPrivate);
     this.cookies = new CookieGenerator(config.publicKey, aead);
-    this.slots = [new Keypair(index, replayWindow), new Keypair(index, replayWindow), new Keypair(index, replayWindow)];
     this.endpointAddress = config.endpoint ? config.endpoint.address : null;
     this.endpointPort = config.endpoint ? config.endpoint.port : 0;
     this.persistentKeepaliveInterval = config.persistentKeepalive * 1000;
     this.extensions = config.extensions !== false;
+    this.pingInterval = (config.pingInterval ?? PING_DEFAULTS.interval) * 1000;
+    this.pingMisses = config.pingMisses ?? PING_DEFAULTS.misses;
+    this.pingTarget = config.pingTarget ?? defaultPingTarget(config);
   }
 
   /** A slot that is neither current nor next: previous is always dropped by a rotation. */
   freeSlot(): Keypair {
+    const slots = this.slots!;
     for (let i = 0; i < 3; i++) {
-      const s = this.slots[i];
+      const s = slots[i];
       if (s !== this.current && s !== this.next && s !== this.previous) return s;
     }
     for (let i = 0; i < 3; i++) {
-      const s = this.slots[i];
+      const s = slots[i];
       if (s !== this.current && s !== this.next) return s;
     }
-    return this.slots[0]; // unreachable: three slots, at most two are current/next
+    return slots[0]; // unreachable: three slots, at most two are current/next
   }
 
   /** The earliest of this peer's deadlines. */
@@ -113,6 +148,17 @@ export class Peer {
       this.newHandshakeAt,
       this.zeroKeyMaterialAt,
       this.persistentKeepaliveAt,
+      this.probeAt,
+      this.closeAt,
+      this.closeEndAt,
     );
   }
+}
+
+/** The first host of the first AllowedIPs prefix (the prefix itself for /31 and /32); -1 (no probing) for /0. */
+function defaultPingTarget(config: PeerConfig): number {
+  const c = config.allowedIps[0];
+  if (c === undefined || c.bits === 0) return -1;
+  const network = (c.ip & prefixMask(c.bits)) >>> 0;
+  return c.bits >= 31 ? network : (network + 1) >>> 0;
 }

@@ -26,6 +26,8 @@ export interface RecoveryActions {
   /** Sends an initiation now, bypassing the REKEY_TIMEOUT limit; to `address` if given, without adopting it. */
   forceInitiation(p: Peer, now: number, address: string | null, port: number): void;
   random(out: Uint8Array): void;
+  /** A valid NAK for a session in CLOSING or CLOSED: true if it finished the close (HIP: the peer is already gone). */
+  closingGone(p: Peer, now: number): boolean;
 }
 
 export class Recovery {
@@ -101,6 +103,7 @@ export class Recovery {
       return;
     }
     p.naksReceived++;
+    if (this.actions.closingGone(p, now)) return;
     // The NAK names the first packet the restarted peer saw and could not open;
     // those sent while it was down entirely it never saw. Resend from the last
     // point the peer was known alive, if that is earlier (at-least-once).

@@ -46,6 +46,11 @@ export interface PairOptions<D extends SimDevice> {
   homeKeepalive?: number;
   /** homeward's recovery extensions on both sides; left out, the config default applies. */
   extensions?: boolean;
+  /**
+   * PingInterval (seconds) on both sides. Left out: the config default, except
+   * with extensions off, where it is 0, so "off" is exactly WireGuard.
+   */
+  pingInterval?: number;
   presharedKey?: Uint8Array | null;
   /** More peers in the home end's table, after the gateway (which is always peer 0). */
   homeExtraPeers?: PeerConfig[];
@@ -73,14 +78,15 @@ export function buildPair<D extends SimDevice>(sim: Simulation, o: PairOptions<D
   const gatewayKeys = makeKeyPair(sim.rng, o.publicKey);
   const homeKeys = makeKeyPair(sim.rng, o.publicKey);
   const psk = o.presharedKey ?? null;
+  const ping = o.pingInterval ?? (o.extensions === false ? 0 : undefined);
   const gatewayConfig: DeviceConfig = {
     interface: { privateKey: gatewayKeys.privateKey, listenPort: PAIR.gatewayPort, address: cidr(`${PAIR.gatewayTunnelIp}/32`) },
-    peers: [peerConfig(homeKeys.publicKey, psk, { address: PAIR.homeAddress, port: PAIR.homePort }, `${PAIR.homeTunnelIp}/32`, o.gatewayKeepalive, o.extensions)],
+    peers: [peerConfig(homeKeys.publicKey, psk, { address: PAIR.homeAddress, port: PAIR.homePort }, `${PAIR.homeTunnelIp}/32`, o.gatewayKeepalive, o.extensions, ping)],
     limits: o.gatewayLimits,
   };
   const homeConfig: DeviceConfig = {
     interface: { privateKey: homeKeys.privateKey, listenPort: PAIR.homePort, address: cidr(`${PAIR.homeTunnelIp}/32`) },
-    peers: [peerConfig(gatewayKeys.publicKey, psk, null, `${PAIR.gatewayTunnelIp}/32`, o.homeKeepalive, o.extensions), ...(o.homeExtraPeers ?? [])],
+    peers: [peerConfig(gatewayKeys.publicKey, psk, null, `${PAIR.gatewayTunnelIp}/32`, o.homeKeepalive, o.extensions, ping), ...(o.homeExtraPeers ?? [])],
     limits: o.homeLimits,
   };
   const home = sim.addNode({
@@ -97,10 +103,11 @@ export function buildPair<D extends SimDevice>(sim: Simulation, o: PairOptions<D
 /** One peer entry, wg-quick style. */
 export function peerConfig(
   publicKey: Uint8Array, presharedKey: Uint8Array | null, endpoint: { address: string; port: number } | null,
-  allowedIps: string, persistentKeepalive = 0, extensions?: boolean,
+  allowedIps: string, persistentKeepalive = 0, extensions?: boolean, pingInterval?: number,
 ): PeerConfig {
   const p: PeerConfig = { publicKey, presharedKey, endpoint, allowedIps: [cidr(allowedIps)], persistentKeepalive };
   if (extensions !== undefined) p.extensions = extensions;
+  if (pingInterval !== undefined) p.pingInterval = pingInterval;
   return p;
 }
 
