@@ -88,13 +88,13 @@ export interface RecoveryLimits {
   waitMaxMs: number;
 }
 
-export const RECOVERY_DEFAULTS: RecoveryLimits = {
+export const RECOVERY_DEFAULTS: RecoveryLimits = Object.freeze({
   nakPerSecondPerSource: 10,
   nakBurstPerSource: 5,
   nakPerSecondGlobal: 100,
   waitMinMs: 10_000,
   waitMaxMs: 30_000,
-};
+});
 
 /** Failover and graceful close (DESIGN.md §3, docs/PROTOCOL.md). */
 export interface LifecycleLimits {
@@ -108,12 +108,12 @@ export interface LifecycleLimits {
   failbackAfterMs: number;
 }
 
-export const LIFECYCLE_DEFAULTS: LifecycleLimits = {
+export const LIFECYCLE_DEFAULTS: LifecycleLimits = Object.freeze({
   unusedLifetimeMs: 600_000,
   maxSegmentLifetimeMs: 5_000,
   failoverAfterMs: 5_000,
   failbackAfterMs: 10_000,
-};
+});
 
 export interface DeviceConfig {
   interface: InterfaceConfig;
@@ -127,18 +127,18 @@ export interface DeviceConfig {
   lifecycle?: LifecycleLimits;
 }
 
-export const NODE_LIMITS: DeviceLimits = {
+export const NODE_LIMITS: DeviceLimits = Object.freeze({
   maxPeers: 1024,
   replayWindow: 8128,
   stagedPackets: 128,
   underLoadHandshakesPerSecond: 1000,
   resendBudget: 256 * 1024,
-};
+});
 
-export const GATEWAY_LIMITS: DeviceLimits = {
+export const GATEWAY_LIMITS: DeviceLimits = Object.freeze({
   maxPeers: 8,
   replayWindow: 1024,
   stagedPackets: 32,
   underLoadHandshakesPerSecond: 100,
   resendBudget: 4 * 1024,
-};
+});

@@ -371,14 +371,17 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     this.drop(p, 'unknownControl');
   }
 
-  /** A new session is usable: say HELLO, leave WAIT, and resend what a NAK said was lost. */
-  private sessionStarted(p: Peer, now: number): void {
+  /**
+   * A new session is usable: say HELLO, leave WAIT, and resend what a NAK said
+   * was lost. True if a HELLO went out.
+   */
+  private sessionStarted(p: Peer, now: number): boolean {
     p.failingSince = Infinity;
     this.markUp(p, now);
     livenessStarted(p, now);
     this.closer.opened(p, now);
     this.groups.poke(p, now);
-    if (!p.extensions) return;
+    if (!p.extensions) return false;
     p.waitUntil = -Infinity;
     const before = p.resent;
     const lostBefore = p.lost;
@@ -392,7 +395,9 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       tx[TRANSPORT_DATA] = CONTROL_HELLO;
       tx[TRANSPORT_DATA + 1] = HELLO_VERSION;
       this.sealAndSend(p, p.current!, now, 2, SEND_CONTROL);
+      return true;
     }
+    return false;
   }
 
   /** An authenticated inner packet: check its source against AllowedIPs, then answer ICMP or deliver UDP. */
@@ -633,8 +638,10 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     timersSessionDerived(p, now);
     timersHandshakeComplete(p, now);
     this.emit('handshake-complete', p, now);
-    this.sessionStarted(p, now);
-    this.sendKeepalive(p, now); // confirms the session to the responder, or flushes staged data
+    // The responder needs one transport packet to confirm the session: the HELLO
+    // does it between homeward peers, a keepalive otherwise (or staged data).
+    if (this.sessionStarted(p, now)) this.flushStaged(p, now);
+    else this.sendKeepalive(p, now);
   }
 
   private receiveCookieReply(now: number, data: Uint8Array): void {
