@@ -75,6 +75,7 @@ export class ModdableEndpoint implements DeviceHost {
   private readonly local = new Uint8Array(MAX_PAYLOAD);
   private readonly forwarders: Forwarder[];
   private readonly homeTunnelIp: number;
+  private readonly listeners: ((e: DeviceEvent) => void)[] = [];
 
   /**
    * @param log receives one line per event and per host problem
@@ -274,6 +275,25 @@ export class ModdableEndpoint implements DeviceHost {
     const peer = e.publicKey ? ` peer=${e.publicKey.slice(0, 8)}` : '';
     const detail = e.detail !== undefined ? ` ${e.detail}` : '';
     this.log(`${e.name}${peer} t=${e.time}${detail}`);
+    for (let i = 0; i < this.listeners.length; i++) {
+      try {
+        this.listeners[i](e);
+      } catch (err) {
+        this.log(`event listener failed: ${(err as Error).message}`); // one bad listener must not stop the tunnel
+      }
+    }
+  }
+
+  /**
+   * Firmware code subscribes to device events here (peer-up, peer-down,
+   * failover, closed, ...; see modules/host.ts). Returns the unsubscribe function.
+   */
+  onEvent(listener: (e: DeviceEvent) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
   /**

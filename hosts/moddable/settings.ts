@@ -23,6 +23,13 @@
  * |               | homeTunnelIp:7100; comma-separated               |                    |
  * | keepalive     | PersistentKeepalive in seconds, 0 off            | 25                 |
  * | extensions    | homeward's recovery extensions with home         | true               |
+ * | ping          | PingInterval: seconds between liveness probes    | 10                 |
+ * |               | when home is silent, 0 off                       |                    |
+ * | pingMisses    | unanswered probes before the session is dead     | 3                  |
+ * | backupAddress | a second home end (IPv4 literal): with it, both  | none               |
+ * |               | form failover group "home", this one second      |                    |
+ * | backupPort    | its UDP port                                     | 51820              |
+ * | backupKey     | its public key (base64)                          | required with it   |
  *
  * Preference also holds `privateKey` (an ArrayBuffer of 32 bytes, or a
  * base64 string when provisioned by hand; generated and stored on first boot)
@@ -30,7 +37,7 @@
  */
 import config from 'mc/config';
 import Preference from 'preference';
-import { GATEWAY_LIMITS, type Cidr, type DeviceConfig } from '../../modules/config';
+import { GATEWAY_LIMITS, type Cidr, type DeviceConfig, type PeerConfig } from '../../modules/config';
 import { decodeKey } from '../../modules/base64';
 import { parseCidr, parseIpv4Address } from '../../modules/ipv4';
 import type { Store } from '../../modules/store';
@@ -175,6 +182,28 @@ export function loadSettings(): GatewaySettings {
     : withSource('allowedIps', (s) => s.split(',').map((c) => parseCidr(c.trim())), '');
   // A literal address: the firmware does no DNS.
   const homeAddress = withSource('homeAddress', (s) => (parseIpv4Address(s), s), null);
+  const backupAddress = withSource('backupAddress', (s) => (s === '' ? s : (parseIpv4Address(s), s)), '');
+  const common = {
+    presharedKey: key('homePsk', false),
+    allowedIps,
+    persistentKeepalive: integer('keepalive', 25, 0, 65535),
+    extensions: flag('extensions', true),
+    pingInterval: integer('ping', 10, 0, 3600),
+    pingMisses: integer('pingMisses', 3, 1, 100),
+    group: backupAddress === '' ? null : 'home',
+  };
+  const peers: PeerConfig[] = [{
+    ...common,
+    publicKey: key('homePublicKey', true)!,
+    endpoint: { address: homeAddress, port: integer('homePort', 51820, 1, 65535) },
+  }];
+  if (backupAddress !== '') {
+    peers.push({
+      ...common,
+      publicKey: key('backupKey', true)!,
+      endpoint: { address: backupAddress, port: integer('backupPort', 51820, 1, 65535) },
+    });
+  }
   return {
     device: {
       interface: {
@@ -182,14 +211,7 @@ export function loadSettings(): GatewaySettings {
         listenPort: integer('listenPort', 0, 0, 65535),
         address: withSource('address', parseCidr, '10.100.0.2/24'),
       },
-      peers: [{
-        publicKey: key('homePublicKey', true)!,
-        presharedKey: key('homePsk', false),
-        endpoint: { address: homeAddress, port: integer('homePort', 51820, 1, 65535) },
-        allowedIps,
-        persistentKeepalive: integer('keepalive', 25, 0, 65535),
-        extensions: flag('extensions', true),
-      }],
+      peers,
       limits: GATEWAY_LIMITS,
     },
     forwards: withSource('forwards', parseForwards, ''),
