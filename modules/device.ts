@@ -12,11 +12,10 @@ import { LIFECYCLE_DEFAULTS, RECOVERY_DEFAULTS, type DeviceConfig } from './conf
 import { ChaChaPoly } from './crypto/aead';
 import { AllowedIps } from './allowedips';
 import { encodeBase64 } from './base64';
-import { CookieChecker } from './cookie';
 import {
-  HANDSHAKE_BURST_PER_SOURCE, HANDSHAKE_INITIATION_RATE, HANDSHAKES_PER_SECOND_PER_SOURCE, MAX_TIMER_HANDSHAKES,
+  HANDSHAKE_INITIATION_RATE, MAX_TIMER_HANDSHAKES,
   REJECT_AFTER_TIME, REKEY_AFTER_MESSAGES_HI, REKEY_AFTER_TIME, REKEY_TIMEOUT, REKEY_TIMEOUT_JITTER_MAX,
-  KEEPALIVE_TIMEOUT, REJECT_AFTER_MESSAGES_HI, REJECT_AFTER_MESSAGES_LO, UNDER_LOAD_AFTER_TIME,
+  KEEPALIVE_TIMEOUT, REJECT_AFTER_MESSAGES_HI, REJECT_AFTER_MESSAGES_LO,
 } from './constants';
 import {
   formatCidr, icmpEchoToReply, isIcmpEchoReply, Ipv4Info, IPV4_HEADER, parseIpv4, parseUdp, UDP_HEADER, UdpInfo, writeIcmpEcho,
@@ -25,11 +24,10 @@ import {
 import { Keypair } from './keypair';
 import {
   INITIATION_SIZE, MSG_COOKIE_REPLY, MSG_INITIATION, MSG_NAK, MSG_PROD, MSG_RESPONSE, MSG_TRANSPORT, RESPONSE_SIZE, TRANSPORT_DATA,
-  TRANSPORT_HEADER_SIZE, messageType, readU32, writeHeader, writeU32, COOKIE_REPLY_SIZE,
+  TRANSPORT_HEADER_SIZE, messageType, readU32, writeHeader, writeU32,
 } from './messages';
 import { HS_INITIATION_CREATED, Noise } from './noise';
 import { Peer } from './peer';
-import { SourceRateLimiter } from './ratelimiter';
 import { compareTai64n, writeTai64n } from './tai64n';
 import {
   expireTimers, timersAnyAuthenticatedPacketReceived, timersAnyAuthenticatedPacketSent,
@@ -37,14 +35,15 @@ import {
   timersHandshakeInitiated, timersSessionDerived, type TimerActions,
 } from './timers';
 import { DropCounters, type DropReason } from './drops';
-import { CEILING_AHEAD } from './store';
 import type { DeviceApi, DeviceEvent, DeviceEventName, DeviceHost } from './host';
 import type { DeviceStatus } from './status';
 import { Recovery, type RecoveryActions } from './recovery';
 import { CLOSED, CLOSING, Closer, CONTROL_CLOSE, OPEN, type CloseActions } from './close';
 import { Groups, type GroupActions } from './groups';
 import { livenessStarted, livenessStopped, livenessTimer, type LivenessActions } from './liveness';
-import { SessionTable } from './table';
+import { Admission } from './admission';
+import { Sessions } from './sessions';
+import { TimestampClock } from './timestamp';
 
 export type { DeviceApi, DeviceEvent, DeviceEventName, DeviceHost } from './host';
 export type { DeviceStatus, PeerStatus } from './status';
@@ -73,13 +72,12 @@ const HELLO_VERSION = 1;
 export class Device implements DeviceApi, TimerActions, RecoveryActions, LivenessActions, CloseActions, GroupActions {
   private readonly aead = new ChaChaPoly();
   private readonly noise: Noise;
-  private readonly checker: CookieChecker;
+  private readonly admission: Admission;
+  private readonly sessions: Sessions;
+  private readonly clock: TimestampClock;
   readonly peers: Peer[];
   private readonly peerByKey = new Map<string, Peer>();
   private readonly routes: AllowedIps;
-  /** receiver index → the keypair it names, or the peer whose handshake it names. */
-  private readonly indices = new Map<number, Keypair | Peer>();
-  private readonly limiter: SourceRateLimiter;
   readonly drops = new DropCounters();
   readonly publicKeyBase64: string;
   private readonly address: number;
@@ -87,7 +85,6 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   // Preallocated buffers: the data path writes only into these.
   private readonly tx = new Uint8Array(TRANSPORT_HEADER_SIZE + MTU + 16);
   private readonly hsBuf = new Uint8Array(INITIATION_SIZE);
-  private readonly replyBuf = new Uint8Array(COOKIE_REPLY_SIZE);
   private readonly nonce = new Uint8Array(12);
   private readonly ephemeral = new Uint8Array(32);
   private readonly timestamp = new Uint8Array(12);
@@ -95,30 +92,20 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   private readonly ip = new Ipv4Info();
   private readonly udp = new UdpInfo();
 
-  private loadWindowStart = -Infinity;
-  private loadCount = 0;
-  private underLoadUntil = -Infinity;
-  private lastCookieEventAt = -Infinity;
   private readonly recovery: Recovery;
-  private readonly table: SessionTable;
   private readonly closer: Closer;
   private readonly groups: Groups;
   private readonly closeNonce = new Uint8Array(8);
   /** NAKs are sent and heard only if some peer has the extensions on. */
   private readonly extensions: boolean;
-  private nextKeypairId = 1;
-  /** Timestamps: a monotonic base fixed at the first initiation, and the persisted ceiling. */
-  private timestampBase = NaN;
-  private timestampBaseNow = 0;
-  private ceiling: number;
 
   constructor(readonly config: DeviceConfig, private readonly host: DeviceHost) {
     const { limits } = config;
     const lifecycle = config.lifecycle ?? LIFECYCLE_DEFAULTS;
     this.noise = new Noise(config.interface.privateKey, this.aead);
     this.publicKeyBase64 = encodeBase64(this.noise.publicKey);
-    this.checker = new CookieChecker(this.noise.publicKey, this.aead);
-    this.limiter = new SourceRateLimiter(HANDSHAKES_PER_SECOND_PER_SOURCE, HANDSHAKE_BURST_PER_SOURCE, Math.max(64, limits.maxPeers * 4));
+    this.admission = new Admission(this.noise.publicKey, this.aead, Math.max(64, limits.maxPeers * 4), limits.underLoadHandshakesPerSecond, host, this.drops);
+    this.clock = new TimestampClock(host.wallClock ? () => host.wallClock!() : undefined, host.store);
     this.address = config.interface.address ? config.interface.address.ip : -1;
     let routeCount = 0;
     for (const p of config.peers) routeCount += p.allowedIps.length;
@@ -134,10 +121,9 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       return peer;
     });
     this.extensions = this.peers.some((p) => p.extensions);
-    this.table = new SessionTable(Math.min(limits.maxPeers, Math.max(1, config.peers.length)), limits.replayWindow);
+    this.sessions = new Sessions(Math.min(limits.maxPeers, Math.max(1, config.peers.length)), limits.replayWindow, host.random);
     this.closer = new Closer(lifecycle, this);
     this.groups = new Groups(config.peers, lifecycle);
-    this.ceiling = host.store?.loadTimestampCeiling() ?? -Infinity;
     this.recovery = new Recovery(
       config.recovery ?? RECOVERY_DEFAULTS,
       this.extensions ? limits.resendBudget ?? 4096 : 0,
@@ -309,7 +295,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   // ---------------------------------------------------------------- transport
 
   private receiveTransport(now: number, data: Uint8Array, len: number, address: string, port: number): void {
-    const entry = this.indices.get(readU32(data, 4));
+    const entry = this.sessions.lookup(readU32(data, 4));
     if (!(entry instanceof Keypair)) {
       this.drops.unknownIndex++;
       // We lost the session the sender still has (a restart): tell it, within limits.
@@ -332,7 +318,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     // Any authenticated packet proves the peer alive (liveness.ts reads these at its next deadline).
     p.lastReceivedAt = now;
     p.probesOutstanding = 0;
-    if (this.receivedWithKeypair(p, kp)) {
+    if (this.sessions.confirm(p, kp)) {
       timersHandshakeComplete(p, now);
       this.emit('handshake-complete', p, now);
       this.sessionStarted(p, now);
@@ -538,40 +524,8 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
 
   // ---------------------------------------------------------------- handshake
 
-  /**
-   * Checks mac1 and, under load, mac2 of an initiation or response (the graded
-   * MAC state). Sends a cookie reply when mac2 is missing under load.
-   */
-  private admitHandshake(now: number, data: Uint8Array, len: number, address: string, port: number): boolean {
-    if (!this.checker.checkMac1(data, len)) {
-      this.drops.mac1++;
-      return false;
-    }
-    if (now - this.loadWindowStart >= 1000) {
-      this.loadWindowStart = now;
-      this.loadCount = 0;
-    }
-    if (++this.loadCount > this.config.limits.underLoadHandshakesPerSecond) this.underLoadUntil = now + UNDER_LOAD_AFTER_TIME;
-    if (now >= this.underLoadUntil) return true;
-    if (!this.checker.checkMac2(now, data, len, address, port)) {
-      const n = this.checker.createReply(now, data, len, address, port, this.host.random, this.replyBuf);
-      this.host.send(this.replyBuf, n, address, port);
-      this.drops.cookieRequired++;
-      if (now - this.lastCookieEventAt >= 1000) {
-        this.lastCookieEventAt = now;
-        this.host.event({ name: 'cookie-sent', peer: -1, publicKey: '', time: now, detail: `${address}:${port}` });
-      }
-      return false;
-    }
-    if (!this.limiter.allow(now, address, port)) {
-      this.drops.rateLimited++;
-      return false;
-    }
-    return true;
-  }
-
   private receiveInitiation(now: number, data: Uint8Array, len: number, address: string, port: number): void {
-    if (!this.admitHandshake(now, data, len, address, port)) return;
+    if (!this.admission.admit(now, data, len, address, port)) return;
     const consumed = this.noise.consumeInitiation(data, 8, 12, (key) => {
       const p = this.peerByKey.get(encodeBase64(key));
       return p ? p.handshake : null;
@@ -600,7 +554,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     timersAnyAuthenticatedPacketReceived(p);
 
     const buf = this.hsBuf;
-    const index = this.newHandshakeIndex(p);
+    const index = this.sessions.newHandshakeIndex(p);
     this.host.random(this.ephemeral);
     writeHeader(buf, MSG_RESPONSE);
     writeU32(buf, 4, index);
@@ -618,8 +572,8 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   }
 
   private receiveResponse(now: number, data: Uint8Array, len: number, address: string, port: number): void {
-    if (!this.admitHandshake(now, data, len, address, port)) return;
-    const entry = this.indices.get(readU32(data, 8));
+    if (!this.admission.admit(now, data, len, address, port)) return;
+    const entry = this.sessions.lookup(readU32(data, 8));
     if (!(entry instanceof Peer) || entry.handshake.state !== HS_INITIATION_CREATED) {
       this.drops.unknownIndex++;
       return;
@@ -645,7 +599,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   }
 
   private receiveCookieReply(now: number, data: Uint8Array): void {
-    const entry = this.indices.get(readU32(data, 4));
+    const entry = this.sessions.lookup(readU32(data, 4));
     if (!(entry instanceof Peer) || !entry.cookies.consumeReply(now, data)) {
       this.drops.badCookieReply++;
       return;
@@ -690,9 +644,9 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       this.groups.poke(p, now);
     }
     const buf = this.hsBuf;
-    const index = this.newHandshakeIndex(p);
+    const index = this.sessions.newHandshakeIndex(p);
     this.host.random(this.ephemeral);
-    writeTai64n(this.timestamp, 0, this.timestampMs(now));
+    writeTai64n(this.timestamp, 0, this.clock.at(now));
     writeHeader(buf, MSG_INITIATION);
     writeU32(buf, 4, index);
     if (!this.noise.createInitiation(hs, this.ephemeral, this.timestamp, buf, 8)) return;
@@ -704,70 +658,10 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     timersHandshakeInitiated(p, now, this.jitter());
   }
 
-  /** Replaces the index of the handshake in flight with a fresh random one. */
-  private newHandshakeIndex(p: Peer): number {
-    const hs = p.handshake;
-    if (hs.localIndex !== 0 && this.indices.get(hs.localIndex) === p) this.indices.delete(hs.localIndex);
-    let index = 0;
-    do {
-      this.host.random(this.rand4);
-      index = readU32(this.rand4, 0);
-    } while (index === 0 || this.indices.has(index));
-    this.indices.set(index, p);
-    hs.localIndex = index;
-    return index;
-  }
-
-  /** wireguard-go BeginSymmetricSession: derive a keypair and rotate previous/current/next. */
+  /** A new keypair from the handshake; new keys are a new association, so whatever was closing is over. */
   private beginSession(p: Peer, now: number, isInitiator: boolean): void {
-    const hs = p.handshake;
-    if (p.closeState !== OPEN) this.closer.reset(p); // new keys are a new association: whatever was closing is over
-    const kp = p.freeSlot();
-    if (kp === p.previous) p.previous = null;
-    this.eraseKeypair(kp);
-    this.noise.deriveKeys(hs, kp.sendKey, kp.receiveKey);
-    kp.created = now;
-    kp.isInitiator = isInitiator;
-    kp.localIndex = hs.localIndex;
-    kp.remoteIndex = hs.remoteIndex;
-    kp.id = this.nextKeypairId++;
-    kp.live = true;
-    this.indices.set(kp.localIndex, kp); // the index now names the keypair, not the handshake
-    hs.localIndex = 0;
-    if (isInitiator) {
-      if (p.next !== null) {
-        const next = p.next;
-        p.next = null;
-        this.eraseKeypair(p.previous);
-        this.eraseKeypair(p.current);
-        p.previous = next;
-      } else {
-        this.eraseKeypair(p.previous);
-        p.previous = p.current;
-      }
-      p.current = kp;
-    } else {
-      this.eraseKeypair(p.next);
-      this.eraseKeypair(p.previous);
-      p.previous = null;
-      p.next = kp;
-    }
-  }
-
-  /** The responder's new keypair becomes current when the first packet arrives on it. */
-  private receivedWithKeypair(p: Peer, kp: Keypair): boolean {
-    if (p.next !== kp) return false;
-    this.eraseKeypair(p.previous);
-    p.previous = p.current;
-    p.current = kp;
-    p.next = null;
-    return true;
-  }
-
-  private eraseKeypair(kp: Keypair | null): void {
-    if (kp === null || !kp.live) return;
-    if (this.indices.get(kp.localIndex) === kp) this.indices.delete(kp.localIndex);
-    kp.erase();
+    if (p.closeState !== OPEN) this.closer.reset(p);
+    this.sessions.begin(p, now, isInitiator, this.noise);
   }
 
   // ---------------------------------------------------------------- timers
@@ -801,9 +695,8 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   /** Timer: no new keys for 3×REJECT_AFTER_TIME: erase everything (whitepaper §6.4). */
   zeroKeyMaterial(p: Peer, now: number): void {
     this.dropSession(p);
-    const hs = p.handshake;
-    if (hs.localIndex !== 0 && this.indices.get(hs.localIndex) === p) this.indices.delete(hs.localIndex);
-    hs.clear();
+    this.sessions.forgetHandshake(p);
+    p.handshake.clear();
     this.emit('keys-zeroed', p, now);
     this.markDown(p, now, 'keys zeroed');
   }
@@ -864,11 +757,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
 
   /** Erases every keypair of `p` and gives its slots back to the table. Handshake state is left alone. */
   private dropSession(p: Peer): void {
-    this.eraseKeypair(p.previous);
-    this.eraseKeypair(p.current);
-    this.eraseKeypair(p.next);
-    p.previous = p.current = p.next = null;
-    this.table.give(p);
+    this.sessions.drop(p);
     this.closer.reset(p);
     livenessStopped(p);
     p.sendKeepaliveAt = Infinity;
@@ -882,11 +771,11 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
    * waiting) and its slots reused; when none is idle, the handshake waits.
    */
   private takeSlots(p: Peer, now: number): boolean {
-    if (this.table.take(p)) return true;
-    const victim = this.table.victim(this.peers, now, p);
+    if (this.sessions.table.take(p)) return true;
+    const victim = this.sessions.table.victim(this.peers, now, p);
     if (victim === null) {
       this.drop(p, 'tableFull');
-      this.emit('table-full', p, now, `${this.table.capacity} sessions, none idle`);
+      this.emit('table-full', p, now, `${this.sessions.table.capacity} sessions, none idle`);
       return false;
     }
     if (victim.homeward && this.hasSession(victim, now)) {
@@ -897,7 +786,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     victim.up = false;
     victim.upSince = Infinity;
     this.emit('evicted', victim, now, `for ${p.publicKeyBase64}`);
-    return this.table.take(p);
+    return this.sessions.table.take(p);
   }
 
   /** Failover/failback: routes now use `to`; what waited for `from` goes with them. */
@@ -979,27 +868,6 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     const e: DeviceEvent = { name, peer: p.index, publicKey: p.publicKeyBase64, time: now };
     if (detail !== undefined) e.detail = detail;
     this.host.event(e);
-  }
-
-  /**
-   * The time for a TAI64N: never behind the wall clock, never behind the
-   * stored ceiling, and advancing with `now` when the wall clock stands still
-   * (a gateway before SNTP). The ceiling is rewritten only when passed.
-   */
-  private timestampMs(now: number): number {
-    const wall = this.host.wallClock ? this.host.wallClock() : now;
-    if (this.timestampBase !== this.timestampBase) {
-      // 20 ms past the ceiling: whitening rounds to ~16 ms, and we must land strictly after it.
-      this.timestampBase = Math.max(wall, this.ceiling + 20);
-      this.timestampBaseNow = now;
-    }
-    const t = Math.max(wall, this.timestampBase + (now - this.timestampBaseNow));
-    const store = this.host.store;
-    if (store && t >= this.ceiling) {
-      this.ceiling = t + CEILING_AHEAD;
-      store.saveTimestampCeiling(this.ceiling);
-    }
-    return t;
   }
 
   private jitter(): number {

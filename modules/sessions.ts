@@ -1,0 +1,109 @@
+/**
+ * Session keys and the index table (wireguard-go's IndexTable and keypair
+ * rotation): a random receiver index names first a handshake in flight, then
+ * the keypair derived from it. Keypair slots come from the bounded table
+ * (table.ts); a peer holds them only while it has a session.
+ */
+import type { Keypair } from './keypair';
+import { readU32 } from './messages';
+import type { Noise } from './noise';
+import type { Peer } from './peer';
+import { SessionTable } from './table';
+
+export class Sessions {
+  /** receiver index → the keypair it names, or the peer whose handshake it names. */
+  private readonly indices = new Map<number, Keypair | Peer>();
+  readonly table: SessionTable;
+  private readonly rand4 = new Uint8Array(4);
+  private nextKeypairId = 1;
+
+  constructor(capacity: number, replayWindow: number, private readonly random: (out: Uint8Array) => void) {
+    this.table = new SessionTable(capacity, replayWindow);
+  }
+
+  lookup(index: number): Keypair | Peer | undefined {
+    return this.indices.get(index);
+  }
+
+  /** Replaces the index of the handshake in flight with a fresh random one. */
+  newHandshakeIndex(p: Peer): number {
+    this.forgetHandshake(p);
+    let index = 0;
+    do {
+      this.random(this.rand4);
+      index = readU32(this.rand4, 0);
+    } while (index === 0 || this.indices.has(index));
+    this.indices.set(index, p);
+    p.handshake.localIndex = index;
+    return index;
+  }
+
+  /** The handshake's index no longer names anything. */
+  forgetHandshake(p: Peer): void {
+    const hs = p.handshake;
+    if (hs.localIndex !== 0 && this.indices.get(hs.localIndex) === p) this.indices.delete(hs.localIndex);
+  }
+
+  /**
+   * wireguard-go BeginSymmetricSession: derive a keypair and rotate
+   * previous/current/next. The peer must hold slots (table.take).
+   */
+  begin(p: Peer, now: number, isInitiator: boolean, noise: Noise): void {
+    const hs = p.handshake;
+    const kp = p.freeSlot();
+    if (kp === p.previous) p.previous = null;
+    this.erase(kp);
+    noise.deriveKeys(hs, kp.sendKey, kp.receiveKey);
+    kp.created = now;
+    kp.isInitiator = isInitiator;
+    kp.localIndex = hs.localIndex;
+    kp.remoteIndex = hs.remoteIndex;
+    kp.id = this.nextKeypairId++;
+    kp.live = true;
+    this.indices.set(kp.localIndex, kp); // the index now names the keypair, not the handshake
+    hs.localIndex = 0;
+    if (isInitiator) {
+      if (p.next !== null) {
+        const next = p.next;
+        p.next = null;
+        this.erase(p.previous);
+        this.erase(p.current);
+        p.previous = next;
+      } else {
+        this.erase(p.previous);
+        p.previous = p.current;
+      }
+      p.current = kp;
+    } else {
+      this.erase(p.next);
+      this.erase(p.previous);
+      p.previous = null;
+      p.next = kp;
+    }
+  }
+
+  /** The responder's new keypair becomes current when the first packet arrives on it; true then. */
+  confirm(p: Peer, kp: Keypair): boolean {
+    if (p.next !== kp) return false;
+    this.erase(p.previous);
+    p.previous = p.current;
+    p.current = kp;
+    p.next = null;
+    return true;
+  }
+
+  erase(kp: Keypair | null): void {
+    if (kp === null || !kp.live) return;
+    if (this.indices.get(kp.localIndex) === kp) this.indices.delete(kp.localIndex);
+    kp.erase();
+  }
+
+  /** Erases every keypair of `p` and gives its slots back to the table. */
+  drop(p: Peer): void {
+    this.erase(p.previous);
+    this.erase(p.current);
+    this.erase(p.next);
+    p.previous = p.current = p.next = null;
+    this.table.give(p);
+  }
+}
