@@ -39,6 +39,8 @@ export interface CloseActions {
   /** The association is over: free its keys and slots. */
   freeSession(p: Peer, now: number, why: string): void;
   closing(p: Peer, now: number, why: string): void;
+  /** A close ended without freeing anything: new keys made a new association. */
+  reopened(p: Peer, now: number): void;
   random(out: Uint8Array): void;
 }
 
@@ -52,9 +54,21 @@ export class Closer {
    */
   opened(p: Peer, now: number): void {
     if (p.closeState === OPEN && p.closeAt !== Infinity) return; // a rekey: UAL runs on from the last data
+    this.reopen(p, now);
     p.closeState = OPEN;
     p.closeEndAt = Infinity;
     p.closeAt = this.limits.unusedLifetimeMs > 0 && p.persistentKeepaliveInterval === 0 ? now + this.limits.unusedLifetimeMs : Infinity;
+  }
+
+  /**
+   * New keys cut a close short (a handshake began, or a responder's new
+   * session was confirmed after a CLOSE on the old one arrived): every
+   * `closing` still gets its `closed`.
+   */
+  reopen(p: Peer, now: number): void {
+    if (p.closeState === OPEN) return;
+    this.reset(p);
+    this.actions.reopened(p, now);
   }
 
   /** Forgets any close in progress (the session is gone). */

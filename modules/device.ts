@@ -407,7 +407,8 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       const n = ip.totalLength;
       for (let i = 0; i < n; i++) tx[TRANSPORT_DATA + i] = data[off + i];
       if (!icmpEchoToReply(tx, TRANSPORT_DATA, ip)) return this.drop(p, 'notForUs');
-      this.sendInner(p, now, n, SEND_CONTROL);
+      // Best effort, never staged: a ping must not reopen a closing association.
+      if (this.sendable(p, now)) this.sealAndSend(p, p.current!, now, n, SEND_CONTROL);
     } else {
       this.drop(p, 'notForUs');
     }
@@ -428,6 +429,10 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   /** A session we may send data on: usable keys, and not closing (data then wants a new handshake). */
   sendable(p: Peer, now: number): boolean {
     return p.closeState === OPEN && this.usable(p.current, now);
+  }
+
+  sendableUntil(p: Peer): number {
+    return p.current === null ? -Infinity : p.current.created + REJECT_AFTER_TIME;
   }
 
   /** A session we may still send control frames on (CLOSE while CLOSING). */
@@ -660,7 +665,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
 
   /** A new keypair from the handshake; new keys are a new association, so whatever was closing is over. */
   private beginSession(p: Peer, now: number, isInitiator: boolean): void {
-    if (p.closeState !== OPEN) this.closer.reset(p);
+    this.closer.reopen(p, now);
     this.sessions.begin(p, now, isInitiator, this.noise);
   }
 
@@ -737,6 +742,10 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     for (let i = 1; i < 8; i++) tx[TRANSPORT_DATA + i] = 0;
     for (let i = 0; i < 8; i++) tx[TRANSPORT_DATA + 8 + i] = nonce[off + i];
     this.sealAndSend(p, p.current!, now, 16, SEND_CONTROL);
+  }
+
+  reopened(p: Peer, now: number): void {
+    this.emit('closed', p, now, 'reopened by a new handshake');
   }
 
   closing(p: Peer, now: number, why: string): void {

@@ -29,6 +29,8 @@ interface Group {
 
 export interface GroupActions {
   sendable(p: Peer, now: number): boolean;
+  /** When `p`'s current session stops being sendable by age alone (its keys pass REJECT_AFTER_TIME). */
+  sendableUntil(p: Peer): number;
   /** Moves staged and unconfirmed packets from one member to another and starts a handshake with `to`. */
   switchTo(from: Peer, to: Peer, now: number, event: 'failover' | 'failback'): void;
   /** A handshake to a preferred member that is down: is it back? */
@@ -117,7 +119,13 @@ export class Groups {
       }
       this.later(g, g.askAt[k]);
     }
-    if (actions.sendable(active, now) || g.members.length < 2) return;
+    if (g.members.length < 2) return;
+    if (actions.sendable(active, now)) {
+      // Its handshakes are failing but the old keys still work: with no ping
+      // to declare it dead, their expiry is the next thing that can change.
+      if (active.failingSince !== Infinity) this.later(g, actions.sendableUntil(active));
+      return;
+    }
     if (active.failingSince === Infinity) return; // not even trying yet: the next initiation pokes us
     const due = active.failingSince + this.limits.failoverAfterMs;
     if (due > now) return this.later(g, due);
