@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { makePair } from './pair';
 import { runRecovery, SCENARIOS } from '../hosts/sim/recovery';
+import { benchLiveness } from './liveness';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MIN_MS = Number(process.env.BENCH_MS ?? 1000);
@@ -106,6 +107,27 @@ for (const name of SCENARIOS) {
   console.log(`| ${name} | ${on.outageS} s / ${on.lost} | ${off.outageS} s / ${off.lost} | ${ratio} |`);
 }
 results.recovery = recovery;
+
+// Liveness and lifecycle, in the simulator with the default timers.
+const liveness = benchLiveness();
+results.liveness = liveness;
+const sec = (v: unknown) => (v === null || v === undefined ? 'never' : `${v} s`);
+console.log('\nLiveness (simulator, defaults: ping 10 s × 3 misses, failover after 5 s, failback hold 10 s, UAL 600 s, MSL 5 s)');
+console.log('| measure | homeward | WireGuard behaviour |');
+console.log('|---|---|---|');
+const livenessRows: [string, unknown, unknown][] = [
+  ['silent death detected, idle tunnel', liveness.silentDeathDetectS, liveness.wireguardSilentDeathDetectS],
+  ['silent death detected, data flowing', liveness.silentDeathBusyDetectS, liveness.wireguardBusyHandshakeFailedS],
+  ['failover to the second gateway (last packet heard → data through it)', liveness.failoverS, liveness.wireguardFailoverS],
+  ['failback after the first returns', liveness.failbackS, null],
+  ['60 s partition heals → data resumes', liveness.partitionResumeS, liveness.wireguardPartitionResumeS],
+  ['idle association closed (UAL)', liveness.ualCloseS, liveness.wireguardUalCloseS],
+  ['CLOSE → slot freed by CLOSE_ACK', liveness.closeAckS, null],
+  ['first CLOSE lost → freed', liveness.closeLostFreedS, null],
+  ['every CLOSE_ACK lost → give up', liveness.allAcksLostGiveUpS, null],
+];
+for (const [what, on, off] of livenessRows) console.log(`| ${what} | ${sec(on)} | ${sec(off)} |`);
+console.log(`| table of capacity ${liveness.tableCapacity} with ${liveness.tableConfiguredPeers} peers + a flood: most sessions held | ${liveness.tableMaxHeld} | – |`);
 
 const out = join(here, 'results.json');
 mkdirSync(dirname(out), { recursive: true });
