@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ConfigError, parseConfig, type NodeConfig } from '../hosts/node/config';
-import { NODE_LIMITS } from '../modules/config';
+import { LIFECYCLE_DEFAULTS, NODE_LIMITS } from '../modules/config';
+import { Device } from '../modules/device';
 import vectors from './vectors/rfc7748-x25519.json' with { type: 'json' };
 
 const b64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
@@ -125,6 +126,82 @@ test('config: defaults (no ListenPort, no Address, no extension keys)', () => {
 const IFACE = `[Interface]\nPrivateKey = ${ALICE_PRIV}\nAddress = 10.100.0.1/24\n`;
 const PEER = `[Peer]\nPublicKey = ${BOB_PUB}\nAllowedIPs = 10.100.0.2/32\n`;
 
+test('config: liveness and lifecycle keys map onto the core config (seconds -> ms), defaults left to the core', () => {
+  const c = parseOk(`[Interface]
+PrivateKey = ${ALICE_PRIV}
+Address = 10.100.0.2/24
+UnusedLifetime = 300
+MaxSegmentLifetime = 2
+FailoverAfter = 7
+FailbackAfter = 0
+
+[Peer]
+PublicKey = ${BOB_PUB}
+AllowedIPs = 10.100.0.0/24
+PingInterval = 4
+PingMisses = 5
+PingTarget = 10.100.0.1
+Group = home
+
+[Peer]
+PublicKey = ${ALICE_PUB.replace(/^h/, 'i')}
+AllowedIPs = 10.100.0.3/32
+PingInterval = off
+`);
+  assert.deepEqual(c.device.lifecycle, { unusedLifetimeMs: 300_000, maxSegmentLifetimeMs: 2_000, failoverAfterMs: 7_000, failbackAfterMs: 0 });
+  const [p0, p1] = c.device.peers;
+  assert.equal(p0.pingInterval, 4);
+  assert.equal(p0.pingMisses, 5);
+  assert.equal(p0.pingTarget, ip('10.100.0.1'));
+  assert.equal(p0.group, 'home');
+  assert.equal(p1.pingInterval, 0, 'off turns probing off');
+  // Unset keys stay unset: the core's PING_DEFAULTS and default target apply.
+  assert.equal(p1.pingMisses, undefined);
+  assert.equal(p1.pingTarget, undefined);
+  assert.equal(p1.group, undefined);
+  assert.deepEqual(c.warnings, []);
+
+  const d = parseOk(`[Interface]\nPrivateKey = ${ALICE_PRIV}\nUnusedLifetime = off\n`);
+  assert.deepEqual(d.device.lifecycle, { ...LIFECYCLE_DEFAULTS, unusedLifetimeMs: 0 });
+  assert.deepEqual(parseOk(`[Interface]\nPrivateKey = ${ALICE_PRIV}\n`).device.lifecycle, LIFECYCLE_DEFAULTS);
+});
+
+test('config: a PingTarget outside the peer\'s AllowedIPs loads, with a warning naming file:line: PingTarget', () => {
+  const c = parseOk(`[Interface]\nPrivateKey = ${ALICE_PRIV}\nAddress = 10.100.0.2/24\n[Peer]\nPublicKey = ${BOB_PUB}\nPingTarget = 10.200.0.1\nAllowedIPs = 10.100.0.1/32\n`);
+  assert.equal(c.device.peers[0].pingTarget, ip('10.200.0.1'));
+  assert.equal(c.warnings.length, 1);
+  assert.match(c.warnings[0], /^home\.conf:6: PingTarget: 10\.200\.0\.1 is not in this peer's AllowedIPs/);
+});
+
+test('config: more peers than MaxPeers load (the table bounds sessions, not configured peers)', () => {
+  const c = parseOk(`${IFACE}MaxPeers = 1\n${PEER}[Peer]\nPublicKey = ${ALICE_PUB.replace(/^h/, 'i')}\nAllowedIPs = 10.100.0.3/32\n`);
+  assert.equal(c.device.limits.maxPeers, 1);
+  assert.equal(c.device.peers.length, 2);
+  // And the core accepts it as it is.
+  const d = new Device(c.device, { send() {}, deliverUdp() {}, random(out) { out.fill(7); }, event() {} });
+  assert.equal(d.status(0).peers.length, 2);
+});
+
+test('config: peers of one Group may share AllowedIPs; the core routes them to the group\'s active member', () => {
+  const SECOND = ALICE_PUB.replace(/^h/, 'i');
+  const c = parseOk(`${IFACE}LocalForward = 7000 -> 10.100.0.9:7000
+[Peer]\nPublicKey = ${BOB_PUB}\nEndpoint = 192.0.2.1:51820\nAllowedIPs = 10.100.0.0/24\nGroup = home
+[Peer]\nPublicKey = ${SECOND}\nEndpoint = 192.0.2.2:51820\nAllowedIPs = 10.100.0.0/24\nGroup = home
+`);
+  assert.deepEqual(c.device.peers.map((p) => [p.group, p.allowedIps]), [
+    ['home', [{ ip: ip('10.100.0.0'), bits: 24 }]],
+    ['home', [{ ip: ip('10.100.0.0'), bits: 24 }]],
+  ]);
+  const sent: string[] = [];
+  const d = new Device(c.device, { send(_data, _len, address) { sent.push(address); }, deliverUdp() {}, random(out) { out.fill(7); }, event() {} });
+  const st = d.status(0);
+  assert.deepEqual(st.groups, { home: BOB_PUB });
+  assert.deepEqual(st.peers.map((p) => p.active), [true, false]);
+  // Data for the shared route starts a handshake with the first member, not with the one inserted last.
+  d.sendUdp(0, 7000, ip('10.100.0.9'), 7000, new Uint8Array(4), 0, 4);
+  assert.deepEqual(sent, ['192.0.2.1']);
+});
+
 /** [name, file text, line, key, what the message must contain]. */
 const ERRORS: [string, string, number, string, RegExp][] = [
   ['bad ListenPort', `${IFACE}ListenPort = abc\n`, 4, 'ListenPort', /expected a port number 0-65535, got "abc"/],
@@ -155,9 +232,24 @@ const ERRORS: [string, string, number, string, RegExp][] = [
   ['IPv6 Endpoint', `${IFACE}${PEER}Endpoint = [2001:db8::1]:51820\n`, 7, 'Endpoint', /IPv6/],
   ['bad PersistentKeepalive', `${IFACE}${PEER}PersistentKeepalive = sometimes\n`, 7, 'PersistentKeepalive', /"off"/],
   ['bad MaxPeers', `${IFACE}MaxPeers = 0\n`, 4, 'MaxPeers', /1-65536/],
-  ['too many peers', `${IFACE}MaxPeers = 1\n${PEER}[Peer]\nPublicKey = ${ALICE_PUB.replace(/^h/, 'i')}\n`, 4, 'MaxPeers', /2 peers configured/],
   ['bad UnderLoadAfter', `${IFACE}UnderLoadAfter = -1\n`, 4, 'UnderLoadAfter', /integer/],
   ['bad Extensions', `${IFACE}${PEER}Extensions = maybe\n`, 7, 'Extensions', /on or off/],
+  ['bad PingInterval', `${IFACE}${PEER}PingInterval = 1.5\n`, 7, 'PingInterval', /expected seconds 0-3600 or "off", got "1\.5"/],
+  ['PingInterval out of range', `${IFACE}${PEER}PingInterval = 3601\n`, 7, 'PingInterval', /0-3600/],
+  ['PingMisses 0', `${IFACE}${PEER}PingMisses = 0\n`, 7, 'PingMisses', /expected an integer 1-100, got "0"/],
+  ['bad PingMisses', `${IFACE}${PEER}PingMisses = three\n`, 7, 'PingMisses', /1-100/],
+  ['PingTarget with a prefix', `${IFACE}${PEER}PingTarget = 10.100.0.2/32\n`, 7, 'PingTarget', /expected an IPv4 address .*got "10\.100\.0\.2\/32"/],
+  ['bad PingTarget', `${IFACE}${PEER}PingTarget = gw.example.org\n`, 7, 'PingTarget', /IPv4 address/],
+  ['empty Group', `${IFACE}${PEER}Group =\n`, 7, 'Group', /expected a name/],
+  ['bad Group', `${IFACE}${PEER}Group = home gateways\n`, 7, 'Group', /letters, digits and _\.-, got "home gateways"/],
+  ['PingInterval given twice', `${IFACE}${PEER}PingInterval = 5\nPingInterval = 6\n`, 8, 'PingInterval', /given twice/],
+  ['bad UnusedLifetime', `${IFACE}UnusedLifetime = never\n`, 4, 'UnusedLifetime', /expected seconds 0-86400 or "off", got "never"/],
+  ['MaxSegmentLifetime 0', `${IFACE}MaxSegmentLifetime = 0\n`, 4, 'MaxSegmentLifetime', /expected seconds 1-3600, got "0"/],
+  ['MaxSegmentLifetime off', `${IFACE}MaxSegmentLifetime = off\n`, 4, 'MaxSegmentLifetime', /1-3600/],
+  ['FailoverAfter 0', `${IFACE}FailoverAfter = 0\n`, 4, 'FailoverAfter', /expected seconds 1-3600/],
+  ['bad FailbackAfter', `${IFACE}FailbackAfter = -1\n`, 4, 'FailbackAfter', /expected seconds 0-86400, got "-1"/],
+  ['lifecycle key in [Peer]', `${IFACE}${PEER}FailoverAfter = 5\n`, 7, 'FailoverAfter', /unknown key in \[Peer\]/],
+  ['ping key in [Interface]', `${IFACE}PingInterval = 5\n`, 4, 'PingInterval', /unknown key in \[Interface\]/],
   ['LocalForward syntax', `${IFACE}LocalForward = 127.0.0.1:7000 10.100.0.2:7000\n${PEER}`, 4, 'LocalForward', /expected "\[bind-address:\]port -> tunnel-ip:port"/],
   ['LocalForward bad port', `${IFACE}LocalForward = 127.0.0.1:70000 -> 10.100.0.2:7000\n${PEER}`, 4, 'LocalForward', /1-65535/],
   ['LocalForward not local', `${IFACE}LocalForward = 192.0.2.1:7000 -> 10.100.0.2:7000\n${PEER}`, 4, 'LocalForward', /not an address of this machine/],
@@ -206,7 +298,8 @@ test('config: keys and sections are case-insensitive, whitespace and CRLF are to
 });
 
 test('config: the parser throws nothing but ConfigError, whatever the input (property)', () => {
-  const keys = ['PrivateKey', 'ListenPort', 'Address', 'PublicKey', 'AllowedIPs', 'Endpoint', 'LocalForward', 'RemoteForward', 'PersistentKeepalive', 'MaxPeers', 'DNS', 'Foo', 'constructor', 'toString'];
+  const keys = ['PrivateKey', 'ListenPort', 'Address', 'PublicKey', 'AllowedIPs', 'Endpoint', 'LocalForward', 'RemoteForward', 'PersistentKeepalive', 'MaxPeers', 'DNS', 'Foo', 'constructor', 'toString',
+    'PingInterval', 'PingMisses', 'PingTarget', 'Group', 'UnusedLifetime', 'MaxSegmentLifetime', 'FailoverAfter', 'FailbackAfter'];
   const line = fc.oneof(
     fc.constantFrom('[Interface]', '[Peer]', '[x]', '[', '', '# c', `PrivateKey = ${ALICE_PRIV}`, `PublicKey = ${BOB_PUB}`),
     fc.tuple(fc.constantFrom(...keys), fc.string({ maxLength: 40 })).map(([k, v]) => `${k} = ${v}`),

@@ -23,7 +23,8 @@ Commands:
   genkey                  print a new private key (base64), as wg genkey does
   pubkey                  read a private key on stdin, print its public key, as wg pubkey does
   up <file.conf>          run the endpoint described by a wg-quick style config in the
-                          foreground, one log line per event; SIGINT/SIGTERM stop it
+                          foreground, one log line per event; SIGINT/SIGTERM close
+                          its sessions (waiting up to 2 s for peers to confirm) and stop it
   show [name] [--json]    show the status of running endpoints (all, or the one named
                           after its config file without .conf), like wg show; --json
                           prints the status object (an array of them without a name)
@@ -122,7 +123,8 @@ async function up(args: string[]): Promise<number> {
   const { NodeEndpoint } = await import('./endpoint');
   const ep = await NodeEndpoint.start(cfg, { log });
   if (!stopping) await new Promise<void>((resolve) => { wake = resolve; });
-  await ep.stop();
+  // CLOSE every session and wait (at most SHUTDOWN_GRACE_MS) for the acknowledgements, so peers free their state now.
+  await ep.shutdown();
   return 0;
 }
 

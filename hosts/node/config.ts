@@ -16,9 +16,13 @@
  * - LocalForward, RemoteForward (repeatable; also accepted under [Peer]):
  *   `LocalForward = [127.0.0.1:]7000 -> 10.100.0.1:7000`,
  *   `RemoteForward = 7000 -> 127.0.0.1:7100`.
- * - Extension keys: MaxPeers (default 1024), ReplayWindow (8128),
- *   StagedPackets (128), UnderLoadAfter (1000 handshake messages/s; 0 demands
- *   cookies always). Defaults are NODE_LIMITS in modules/config.ts.
+ * - Extension keys: MaxPeers (default 1024: sessions held at once, not
+ *   peers configured), ReplayWindow (8128), StagedPackets (128),
+ *   UnderLoadAfter (1000 handshake messages/s; 0 demands cookies always).
+ *   Defaults are NODE_LIMITS in modules/config.ts.
+ * - Lifecycle keys, in seconds: UnusedLifetime (600; 0 or off never closes an
+ *   unused session), MaxSegmentLifetime (5), FailoverAfter (5), FailbackAfter
+ *   (10). Defaults are LIFECYCLE_DEFAULTS in modules/config.ts.
  * - DNS, MTU, Table, PreUp, PostUp, PreDown, PostDown, SaveConfig, FwMark:
  *   accepted and ignored with a warning (homeward configures no host network).
  *
@@ -26,17 +30,21 @@
  * - PublicKey (required), PresharedKey, Endpoint (host:port; host an IPv4
  *   literal or a DNS name), AllowedIPs (repeatable comma lists; IPv6 skipped
  *   with a warning), PersistentKeepalive (seconds, or `off`).
- * - Extension key: Extensions (on|off, default on): homeward's recovery
+ * - Extension keys: Extensions (on|off, default on): homeward's recovery
  *   extensions with this peer; off gives exactly WireGuard's behaviour.
+ *   PingInterval (seconds, default 10; 0 or off: no liveness probes),
+ *   PingMisses (3), PingTarget (IPv4 address; default the first host of the
+ *   first AllowedIPs prefix), Group (a name: peers in the same group are
+ *   alternative gateways for the same routes, so they may share AllowedIPs).
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { NODE_LIMITS, type Cidr, type DeviceConfig, type DeviceLimits, type PeerConfig } from '../../modules/config';
+import { LIFECYCLE_DEFAULTS, NODE_LIMITS, type Cidr, type DeviceConfig, type DeviceLimits, type LifecycleLimits, type PeerConfig } from '../../modules/config';
 import { decodeKey } from '../../modules/base64';
-import { cidrContains, prefixMask } from '../../modules/ipv4';
+import { cidrContains, formatIpv4, prefixMask } from '../../modules/ipv4';
 import { publicKey as derivePublicKey } from '../../modules/crypto/x25519';
 import { parseIni, type IniEntry, type IniSection } from './ini';
-import { isLocalAddress, parseBool, parseCidrOrNull, parseEndpoint, parseUint, splitList } from './values';
+import { isLocalAddress, parseBool, parseCidrOrNull, parseEndpoint, parseIpv4OrNull, parseSeconds, parseUint, splitList } from './values';
 import { parseForwardLocal, parseForwardRemote, type LocalForward, type RemoteForward } from './forward-spec';
 
 export type { LocalForward, RemoteForward } from './forward-spec';
@@ -117,6 +125,22 @@ const LIMIT_KEYS: Record<string, { field: keyof DeviceLimits; min: number; max: 
 };
 
 /**
+ * The lifecycle keys: whole seconds in the file, ms in the core. `off` means 0
+ * where 0 is meaningful (an unused session is never closed). MSL and
+ * FailoverAfter start at 1: at 0 a CLOSE could never be acknowledged and a
+ * group would move on before its gateway could answer one handshake.
+ */
+const LIFECYCLE_KEYS: Record<string, { field: keyof LifecycleLimits; min: number; max: number; off: boolean }> = {
+  unusedlifetime: { field: 'unusedLifetimeMs', min: 0, max: 86_400, off: true },
+  maxsegmentlifetime: { field: 'maxSegmentLifetimeMs', min: 1, max: 3_600, off: false },
+  failoverafter: { field: 'failoverAfterMs', min: 1, max: 3_600, off: false },
+  failbackafter: { field: 'failbackAfterMs', min: 0, max: 86_400, off: false },
+};
+
+/** Group names show up in logs and `show`: keep them to a safe, short alphabet. */
+const GROUP_NAME = /^[A-Za-z0-9_.-]{1,32}$/;
+
+/**
  * Parses the text of a wg-quick config file. `file` is used in messages and
  * to derive the name. Throws ConfigError listing every problem found.
  */
@@ -148,7 +172,7 @@ export function parseConfig(text: string, file: string): NodeConfig {
   }
 
   const limits: DeviceLimits = { ...NODE_LIMITS };
-  const limitLine: Record<string, number> = {};
+  const lifecycle: LifecycleLimits = { ...LIFECYCLE_DEFAULTS };
   let privateKey: Uint8Array | null = null;
   let listenPort = 0;
   let address: Cidr | null = null;
@@ -207,7 +231,12 @@ export function parseConfig(text: string, file: string): NodeConfig {
         const spec = LIMIT_KEYS[k];
         const n = parseUint(e.value, spec.max);
         if (n < spec.min) fail(e.line, e.key, `expected an integer ${spec.min}-${spec.max}, got "${e.value}"`);
-        else { (limits[spec.field] as number) = n; limitLine[k] = e.line; }
+        else (limits[spec.field] as number) = n;
+      } else if (Object.hasOwn(LIFECYCLE_KEYS, k)) {
+        const spec = LIFECYCLE_KEYS[k];
+        const n = parseSeconds(e.value, spec.min, spec.max, spec.off);
+        if (n < 0) fail(e.line, e.key, `expected seconds ${spec.min}-${spec.max}${spec.off ? ' or "off"' : ''}, got "${e.value}"`);
+        else lifecycle[spec.field] = n * 1000;
       } else if (IGNORED_KEYS.has(k)) {
         warn(e.line, e.key, 'ignored (homeward does not configure the host\'s network)');
       } else {
@@ -225,6 +254,7 @@ export function parseConfig(text: string, file: string): NodeConfig {
     const index = peers.length;
     const peer: PeerConfig = { publicKey: new Uint8Array(32), presharedKey: null, endpoint: null, allowedIps: [], persistentKeepalive: 0 };
     const seen = new Map<string, number>();
+    let pingTargetLine = 0;
     for (const e of s.entries) {
       if (!checkRepeat(e, seen, fail)) continue;
       const k = e.lowerKey;
@@ -256,9 +286,24 @@ export function parseConfig(text: string, file: string): NodeConfig {
           else peer.allowedIps.push({ ip: (c.ip & prefixMask(c.bits)) >>> 0, bits: c.bits });
         }
       } else if (k === 'persistentkeepalive') {
-        const n = e.value.toLowerCase() === 'off' ? 0 : parseUint(e.value, 65535);
+        const n = parseSeconds(e.value, 0, 65535, true);
         if (n < 0) fail(e.line, e.key, `expected seconds 0-65535 or "off", got "${e.value}"`);
         else peer.persistentKeepalive = n;
+      } else if (k === 'pinginterval') {
+        const n = parseSeconds(e.value, 0, 3600, true);
+        if (n < 0) fail(e.line, e.key, `expected seconds 0-3600 or "off", got "${e.value}"`);
+        else peer.pingInterval = n;
+      } else if (k === 'pingmisses') {
+        const n = parseUint(e.value, 100);
+        if (n < 1) fail(e.line, e.key, `expected an integer 1-100, got "${e.value}"`);
+        else peer.pingMisses = n;
+      } else if (k === 'pingtarget') {
+        const ip = parseIpv4OrNull(e.value);
+        if (ip === null) fail(e.line, e.key, `expected an IPv4 address (e.g. 10.100.0.1), got "${e.value}"`);
+        else { peer.pingTarget = ip; pingTargetLine = e.line; }
+      } else if (k === 'group') {
+        if (!GROUP_NAME.test(e.value)) fail(e.line, e.key, `expected a name of 1-32 letters, digits and _.-, got "${e.value}"`);
+        else peer.group = e.value;
       } else if (k === 'extensions') {
         const b = parseBool(e.value);
         if (b === null) fail(e.line, e.key, `expected on or off, got "${e.value}"`);
@@ -270,12 +315,16 @@ export function parseConfig(text: string, file: string): NodeConfig {
       }
     }
     if (!seen.has('publickey')) fail(s.line, 'PublicKey', 'missing in [Peer]');
+    // The echo reply comes from PingTarget, and cryptokey routing drops a source outside AllowedIPs.
+    const target = peer.pingTarget;
+    if (typeof target === 'number' && !peer.allowedIps.some((c) => cidrContains(c, target))) {
+      warn(pingTargetLine, 'PingTarget', `${formatIpv4(target)} is not in this peer's AllowedIPs: its echo replies will be dropped (any authenticated packet still counts as alive)`);
+    }
     peers.push(peer);
   }
 
-  if (peers.length > limits.maxPeers) {
-    fail(limitLine.maxpeers ?? iface?.line ?? 0, 'MaxPeers', `${peers.length} peers configured but MaxPeers is ${limits.maxPeers}`);
-  }
+  // No check of peers against MaxPeers: it bounds the sessions held at once, and a
+  // configured peer without a session costs only its handshake state (PROTOCOL.md §6).
   checkForwards(localForwards, remoteForwards, forwardOwner, peers, address, listenPort, fail);
 
   if (issues.length > 0) {
@@ -286,6 +335,7 @@ export function parseConfig(text: string, file: string): NodeConfig {
     interface: { privateKey: privateKey!, listenPort, address },
     peers,
     limits,
+    lifecycle,
   };
   return { name, file, device, localForwards, remoteForwards, endpointNames, warnings };
 }

@@ -6,6 +6,10 @@
  * Every call into the device goes through `enter()`, which re-arms the timer
  * afterwards: any call may move the next deadline, and one OS timer at
  * pollTimeout() is the whole timer story (STYLE.md "a host arms one OS timer").
+ *
+ * The host's own parts of liveness and lifecycle live here too: DNS endpoints
+ * looked up again when their peer fails (RERESOLVE_ON), and the polite
+ * shutdown on SIGINT/SIGTERM (shutdown()).
  */
 import { ceilingStore } from './ceiling-store';
 import type { DeviceApi } from '../../modules/host';
@@ -21,16 +25,7 @@ import { bindSocket, Forwarder } from './forward';
 import { shortKey, type Log } from './log';
 import { endpointName, resolveEndpoints, resolveIpv4 } from './resolve';
 
-/**
- * The part of the Device API this host drives (modules/device.ts `Device`
- * has this shape). `setPeerEndpoint` is optional: when the core offers it,
- * a re-resolved DNS name is applied to the running device.
- */
-export interface NodeDevice extends DeviceApi {
-  setPeerEndpoint?(now: number, peer: number, address: string, port: number): void;
-}
-
-export type DeviceFactory = (config: DeviceConfig, host: DeviceHost) => NodeDevice;
+export type DeviceFactory = (config: DeviceConfig, host: DeviceHost) => DeviceApi;
 
 export interface EndpointOptions {
   log: Log;
@@ -38,6 +33,8 @@ export interface EndpointOptions {
   runDir?: string;
   /** Default: the core's Device. Tests may pass a fake. */
   factory?: DeviceFactory;
+  /** DNS name → IPv4 address. Default: resolveIpv4 (the system resolver). Tests may pass a fake. */
+  resolve?: (host: string) => Promise<string>;
 }
 
 /** What the control socket answers to `show`: the device status plus host facts. */
@@ -49,9 +46,19 @@ export interface ShowReply extends DeviceStatus {
 /** setTimeout's limit (2^31 - 1 ms); longer deadlines are re-checked when it fires. */
 const MAX_TIMER_MS = 0x7fffffff;
 
+/** How long shutdown() waits for CLOSE_ACKs (PROTOCOL.md §7): a stop must stay prompt if peers are gone. */
+export const SHUTDOWN_GRACE_MS = 2_000;
+
+/**
+ * Events after which a peer whose Endpoint is a DNS name may have moved, so
+ * the name is looked up again: a failed handshake series (as wireguard-tools'
+ * reresolve-dns.sh does), a dead session, and a failover.
+ */
+const RERESOLVE_ON: ReadonlySet<string> = new Set(['handshake-failed', 'peer-down', 'failover']);
+
 /** One running Device with its sockets; made by start(), ended by stop(). */
 export class NodeEndpoint {
-  private device!: NodeDevice;
+  private device!: DeviceApi;
   private socket!: Socket;
   private forwarder!: Forwarder;
   private control: ControlServer | null = null;
@@ -59,6 +66,9 @@ export class NodeEndpoint {
   private armedFor = Infinity;
   private stopped = false;
   private resolving = new Set<number>();
+  private resolve: (host: string) => Promise<string> = resolveIpv4;
+  /** Set while shutdown() waits: called after every device call, to see whether all closes are done. */
+  private onDeviceCall: (() => void) | null = null;
   /** The bound UDP port (ListenPort, or the one the OS chose for 0). */
   listenPort = 0;
 
@@ -82,7 +92,8 @@ export class NodeEndpoint {
 
   private async open(options: EndpointOptions): Promise<void> {
     const { cfg, log } = this;
-    await resolveEndpoints(cfg);
+    if (options.resolve) this.resolve = options.resolve;
+    await resolveEndpoints(cfg, this.resolve);
     const factory = options.factory ?? ((config, host) => new Device(config, host));
     this.socket = createSocket('udp4');
     this.forwarder = new Forwarder(cfg.file, cfg.localForwards, cfg.remoteForwards, {
@@ -139,6 +150,33 @@ export class NodeEndpoint {
     return { name: this.cfg.name, listenPort: this.listenPort, ...this.device.status(now()) };
   }
 
+  /**
+   * SIGINT/SIGTERM: closes every session politely (CLOSE to homeward peers,
+   * PROTOCOL.md §6), keeps the UDP socket and the timer running until every
+   * CLOSE is acknowledged or `graceMs` passed, then stop()s. The forwards
+   * close first: new data would only reopen the sessions being closed.
+   */
+  async shutdown(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
+    if (this.stopped) return;
+    this.forwarder?.close();
+    const pending = this.enter((t) => this.device.shutdown(t));
+    if (pending > 0) {
+      this.log.line('shutdown', { closing: pending, 'wait-ms': graceMs });
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          this.onDeviceCall = null;
+          resolve();
+        };
+        const timer = setTimeout(done, graceMs);
+        this.onDeviceCall = () => { if (this.device.closingCount() === 0) done(); };
+      });
+      const left = this.device.closingCount();
+      if (left > 0) this.log.line('close-timeout', { unacknowledged: left });
+    }
+    await this.stop();
+  }
+
   /** Closes every socket and the control socket. Idempotent. */
   async stop(logIt = true): Promise<void> {
     if (this.stopped) return;
@@ -159,6 +197,7 @@ export class NodeEndpoint {
       return fn(now());
     } finally {
       this.arm();
+      this.onDeviceCall?.();
     }
   }
 
@@ -199,28 +238,37 @@ export class NodeEndpoint {
 
   private onEvent(e: DeviceEvent): void {
     let endpoint: string | undefined;
+    let group: string | undefined;
     if (e.peer >= 0) {
       // Events are rare (handshakes, state changes); building a status for the endpoint is fine here.
       endpoint = this.device?.status(now()).peers[e.peer]?.endpoint ?? undefined;
+      group = this.cfg.device.peers[e.peer]?.group ?? undefined;
     }
-    this.log.line(e.name, { peer: e.publicKey ? shortKey(e.publicKey) : undefined, endpoint, detail: e.detail });
-    if (e.name === 'handshake-failed' && e.peer >= 0) void this.reresolve(e.peer);
+    this.log.line(e.name, { peer: e.publicKey ? shortKey(e.publicKey) : undefined, endpoint, group, detail: e.detail });
+    if (e.peer >= 0 && RERESOLVE_ON.has(e.name)) {
+      // A failover names the new active gateway; the one it left has just failed: look up the whole group.
+      const peers = e.name === 'failover' && group !== undefined
+        ? this.cfg.endpointNames.filter((n) => this.cfg.device.peers[n.peer].group === group).map((n) => n.peer)
+        : [e.peer];
+      for (const i of peers) void this.reresolve(i);
+    }
   }
 
-  /** After handshakes gave up, a peer configured by DNS name may have moved: look it up again. */
+  /** Looks a peer's Endpoint name up again and points the device there if it moved (nothing to do without a name). */
   private async reresolve(peer: number): Promise<void> {
     const name = endpointName(this.cfg, peer);
     if (!name || this.resolving.has(peer)) return;
     this.resolving.add(peer);
     try {
-      const address = await resolveIpv4(name.host);
+      const address = await this.resolve(name.host);
       if (this.stopped) return;
-      const old = this.cfg.device.peers[peer].endpoint;
-      if (old && old.address === address) return;
+      // Compared with where the device sends now (it may have roamed), not with the last lookup.
+      const target = `${address}:${name.port}`;
+      const st = this.device.status(now()).peers[peer];
+      if (st?.endpoint === target) return;
       this.cfg.device.peers[peer].endpoint = { address, port: name.port };
-      const apply = this.device.setPeerEndpoint;
-      this.log.line('endpoint-resolved', { host: name.host, address: `${address}:${name.port}`, applied: apply ? 'yes' : 'no (core has no setPeerEndpoint)' });
-      if (apply) this.enter((t) => apply.call(this.device, t, peer, address, name.port));
+      this.log.line('endpoint-resolved', { peer: st ? shortKey(st.publicKey) : undefined, host: name.host, address: target });
+      this.enter((t) => this.device.setEndpoint(t, peer, address, name.port));
     } catch (e) {
       this.log.limit('resolve-error', 'resolve-error', { host: name.host, error: (e as NodeJS.ErrnoException).code ?? (e as Error).message });
     } finally {

@@ -6,6 +6,13 @@
  *
  * i.e. ISO time, the endpoint's name, what happened, then key=value fields.
  * Values with spaces are JSON-quoted.
+ *
+ * Every device event gives exactly one line named after the event (peer-up,
+ * peer-down, probe-missed, failover, failback, closing, closed, evicted,
+ * table-full, ...) with the core's detail; peers in a failover group also
+ * get `group=` (endpoint.ts onEvent):
+ *
+ *     2026-11-22T12:00:41.000Z gw failover peer=Q2hhbmdl… endpoint=203.0.113.9:51820 group=home detail="from <public key of the gateway it left>"
  */
 
 /** Where lines go; tests capture them. */

@@ -3,6 +3,7 @@
  * from the config are resolved here: all of them at `up` (a name that does
  * not resolve stops the start, as with wg-quick), and one again later when
  * its peer's handshakes give up (as wireguard-tools' reresolve-dns.sh does),
+ * its session dies or its failover group moves (endpoint.ts RERESOLVE_ON),
  * since a dynamic-DNS home address may have moved.
  */
 import { lookup } from 'node:dns/promises';
@@ -19,10 +20,10 @@ export async function resolveIpv4(host: string): Promise<string> {
  * Error naming `file:line: Endpoint:` and every name that failed; the config
  * is left untouched in that case, so nothing is half-applied.
  */
-export async function resolveEndpoints(cfg: NodeConfig): Promise<void> {
+export async function resolveEndpoints(cfg: NodeConfig, resolve: (host: string) => Promise<string> = resolveIpv4): Promise<void> {
   const results = await Promise.all(cfg.endpointNames.map(async (n) => {
     try {
-      return { n, address: await resolveIpv4(n.host), error: '' };
+      return { n, address: await resolve(n.host), error: '' };
     } catch (e) {
       return { n, address: '', error: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
     }

@@ -1,7 +1,9 @@
 /**
  * `homeward show` as text, laid out like `wg show` (same labels, same time
  * and byte formats) so the output reads the same to people used to wg, plus
- * homeward's own per-peer lines (state, recovery counters).
+ * homeward's own lines: failover groups, and per peer its state (closing and
+ * closed included), group role, liveness probes, recovery counters and drops.
+ * Counters that are zero are left out, as wg leaves out what never happened.
  */
 import type { PeerStatus } from '../../modules/status';
 import type { ShowReply } from './endpoint';
@@ -19,6 +21,7 @@ export function formatShow(name: string, status: unknown): string {
   const drops = Object.entries(s.drops ?? {}).filter(([, n]) => n > 0);
   if (drops.length > 0) out.push(`  drops: ${drops.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   if (s.naksSent) out.push(`  naks sent: ${s.naksSent}`);
+  for (const [group, key] of Object.entries(s.groups ?? {})) out.push(`  group: ${group}, active peer ${key}`);
   for (const p of s.peers ?? []) out.push('', ...formatPeer(p));
   return out.join('\n') + '\n';
 }
@@ -31,13 +34,19 @@ function formatPeer(p: PeerStatus): string[] {
   if (p.rxBytes || p.txBytes) out.push(`  transfer: ${formatBytes(p.rxBytes)} received, ${formatBytes(p.txBytes)} sent`);
   if (p.persistentKeepalive) out.push(`  persistent keepalive: every ${formatDuration(p.persistentKeepalive)}`);
   out.push(`  state: ${p.state}${p.homeward ? ' (homeward peer)' : ''}`);
+  // A standby gateway is down by design: say so, or its state reads like a fault.
+  if (p.group) out.push(`  group: ${p.group}, ${p.active ? 'active' : 'standby'}`);
+  if (p.probesSent || p.probesMissed) out.push(`  probes: ${p.probesSent} sent, ${p.probesMissed} missed`);
   const recovery: string[] = [];
+  if (p.naksSent) recovery.push(`${p.naksSent} naks sent`);
   if (p.naksReceived) recovery.push(`${p.naksReceived} naks received`);
   if (p.prodsSent) recovery.push(`${p.prodsSent} prods sent`);
   if (p.prodsReceived) recovery.push(`${p.prodsReceived} prods received`);
   if (p.resent) recovery.push(`${p.resent} resent`);
   if (p.lost) recovery.push(`${p.lost} lost`);
   if (recovery.length) out.push(`  recovery: ${recovery.join(', ')}`);
+  const drops = Object.entries(p.drops ?? {}).filter(([, n]) => n > 0);
+  if (drops.length > 0) out.push(`  drops: ${drops.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   return out;
 }
 

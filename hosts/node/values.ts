@@ -15,6 +15,13 @@ export function parseUint(s: string, max: number): number {
   return n <= max ? n : -1;
 }
 
+/** Whole seconds min..max, or -1; with `off`, the word "off" (any case) means 0. */
+export function parseSeconds(s: string, min: number, max: number, off: boolean): number {
+  if (off && s.toLowerCase() === 'off') return 0;
+  const n = parseUint(s, max);
+  return n >= min ? n : -1;
+}
+
 /** on/off (also true/false, yes/no, 1/0), case-insensitive; null for anything else. */
 export function parseBool(s: string): boolean | null {
   const v = s.toLowerCase();
@@ -31,6 +38,11 @@ export function splitList(value: string): string[] {
 /** An IPv4 address with optional /prefix (host bits kept), or null. */
 export function parseCidrOrNull(s: string): Cidr | null {
   try { return parseCidr(s); } catch { return null; }
+}
+
+/** A bare IPv4 address (no /prefix) as an unsigned 32-bit number, or null. */
+export function parseIpv4OrNull(s: string): number | null {
+  try { return parseIpv4Address(s); } catch { return null; }
 }
 
 /** `host:port`; host an IPv4 literal (`literal`) or a DNS name. A string is the error. */
