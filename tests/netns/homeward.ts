@@ -16,6 +16,12 @@ export interface HomewardPeer {
   endpoint?: string;
   allowedIps: string;
   persistentKeepalive?: number;
+  /** Liveness (seconds between in-tunnel pings; probes missed before the peer is down; IPv4 target). */
+  pingInterval?: number;
+  pingMisses?: number;
+  pingTarget?: string;
+  /** Failover group name: same-group peers are alternative gateways for the same routes, in config order. */
+  group?: string;
 }
 
 export interface HomewardConfig {
@@ -28,6 +34,11 @@ export interface HomewardConfig {
   /** `7000 -> 127.0.0.1:7100` */
   remoteForwards?: string[];
   underLoadAfter?: number;
+  /** Lifecycle keys, in seconds. */
+  unusedLifetime?: number;
+  maxSegmentLifetime?: number;
+  failoverAfter?: number;
+  failbackAfter?: number;
   peers: HomewardPeer[];
 }
 
@@ -37,12 +48,20 @@ export function homewardConfText(c: HomewardConfig): string {
   for (const f of c.localForwards ?? []) l.push(`LocalForward = ${f}`);
   for (const f of c.remoteForwards ?? []) l.push(`RemoteForward = ${f}`);
   if (c.underLoadAfter !== undefined) l.push(`UnderLoadAfter = ${c.underLoadAfter}`);
+  if (c.unusedLifetime !== undefined) l.push(`UnusedLifetime = ${c.unusedLifetime}`);
+  if (c.maxSegmentLifetime !== undefined) l.push(`MaxSegmentLifetime = ${c.maxSegmentLifetime}`);
+  if (c.failoverAfter !== undefined) l.push(`FailoverAfter = ${c.failoverAfter}`);
+  if (c.failbackAfter !== undefined) l.push(`FailbackAfter = ${c.failbackAfter}`);
   for (const p of c.peers) {
     l.push('', '[Peer]', `PublicKey = ${p.publicKey}`);
     if (p.presharedKey) l.push(`PresharedKey = ${p.presharedKey}`);
     if (p.endpoint) l.push(`Endpoint = ${p.endpoint}`);
     l.push(`AllowedIPs = ${p.allowedIps}`);
     if (p.persistentKeepalive) l.push(`PersistentKeepalive = ${p.persistentKeepalive}`);
+    if (p.pingInterval !== undefined) l.push(`PingInterval = ${p.pingInterval}`);
+    if (p.pingMisses !== undefined) l.push(`PingMisses = ${p.pingMisses}`);
+    if (p.pingTarget !== undefined) l.push(`PingTarget = ${p.pingTarget}`);
+    if (p.group !== undefined) l.push(`Group = ${p.group}`);
   }
   return l.join('\n') + '\n';
 }

@@ -213,10 +213,13 @@ export async function createNs(suffix: string): Promise<string> {
   return ns;
 }
 
-/** A veth pair between two namespaces, with an IPv4 address (CIDR) on each end. */
-export async function createVeth(nsA: string, addrA: string, nsB: string, addrB: string): Promise<{ a: string; b: string }> {
-  const a = `hwv${PID}a`;
-  const b = `hwv${PID}b`;
+/**
+ * A veth pair between two namespaces, with an IPv4 address (CIDR) on each end. Its ends are
+ * `hwv<pid><x>` with the one-letter suffixes given (default a and b; pass others for a second pair).
+ */
+export async function createVeth(nsA: string, addrA: string, nsB: string, addrB: string, suffixes: [string, string] = ['a', 'b']): Promise<{ a: string; b: string }> {
+  const a = `hwv${PID}${suffixes[0]}`;
+  const b = `hwv${PID}${suffixes[1]}`;
   await must(['ip', 'link', 'add', a, 'netns', nsA, 'type', 'veth', 'peer', 'name', b, 'netns', nsB]);
   await nsMust(nsA, ['ip', 'addr', 'add', addrA, 'dev', a]);
   await nsMust(nsB, ['ip', 'addr', 'add', addrB, 'dev', b]);
