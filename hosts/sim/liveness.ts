@@ -12,7 +12,7 @@
  * The defaults apply throughout (ping every 10 s, 3 misses, UAL 600 s, MSL
  * 5 s, failover after 5 s, failback after 10 s) at 100 ms RTT.
  */
-import { x25519 } from '@noble/curves/ed25519.js';
+import { publicKey as x25519PublicKey } from '../../modules/crypto/x25519';
 import { GATEWAY_LIMITS, LIFECYCLE_DEFAULTS, NODE_LIMITS, type DeviceConfig, type PeerConfig } from '../../modules/config';
 import { Device } from '../../modules/device';
 import { MSG_INITIATION, MSG_NAK, MSG_RESPONSE, MSG_TRANSPORT } from '../../modules/messages';
@@ -258,7 +258,7 @@ export interface GroupTopology {
  * `pingInterval` overrides the interval on every peer.
  */
 export function buildGroup(sim: Simulation, extensions: boolean, pingInterval?: number): GroupTopology {
-  const publicKey = (k: Uint8Array) => x25519.getPublicKey(k);
+  const publicKey = x25519PublicKey;
   const make = (config: DeviceConfig, host: DeviceHost): Device => new Device(config, host);
   const gatewayKeys = makeKeyPair(sim.rng, publicKey);
   const home1Keys = makeKeyPair(sim.rng, publicKey);
@@ -615,7 +615,7 @@ export const gatewayTunnelIp = (i: number): string => `10.100.0.${10 + i}`;
  * 203.0.113.(10 + j); all send to home at PAIR.homeAddress.
  */
 export function buildTable(sim: Simulation, extensions: boolean, capacity: number, gateways: number, strangers: number): TableTopology {
-  const publicKey = (k: Uint8Array) => x25519.getPublicKey(k);
+  const publicKey = x25519PublicKey;
   const make = (config: DeviceConfig, host: DeviceHost): Device => new Device(config, host);
   const ping = extensions ? undefined : 0;
   const homeKeys = makeKeyPair(sim.rng, publicKey);

@@ -47,3 +47,21 @@ export function throws(fn: () => void, message = 'expected an exception'): void 
   }
   throw new AssertionError(message);
 }
+
+/** Structural equality of JSON-shaped values (arrays, plain objects, numbers, strings, booleans, null). */
+export function deepEqual(actual: unknown, expected: unknown, message = ''): void {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  if (a !== e) throw new AssertionError(`${message ? message + ': ' : ''}expected ${e}, got ${a}`);
+}
+
+/** lo <= value <= hi. */
+export function within(value: number, lo: number, hi: number, message = ''): void {
+  if (!(value >= lo && value <= hi)) {
+    throw new AssertionError(`${message ? message + ': ' : ''}expected a value in [${lo}, ${hi}], got ${String(value)}`);
+  }
+}
+
+export function notEqual<T>(actual: T, unexpected: T, message = ''): void {
+  if (actual === unexpected) throw new AssertionError(`${message ? message + ': ' : ''}expected anything but ${String(unexpected)}`);
+}
