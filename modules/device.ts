@@ -143,7 +143,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       case MSG_RESPONSE: return this.receiveResponse(now, data, len, address, port);
       case MSG_COOKIE_REPLY: return this.receiveCookieReply(now, data);
       case MSG_NAK:
-        if (this.extensions) return this.recovery.nak(now, data, this.peers, address, port);
+        if (this.extensions) return this.recovery.nak(now, data, this.peers);
         this.drops.extensionsOff++;
         return;
       case MSG_PROD:
@@ -709,11 +709,12 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   // ---------------------------------------------------------------- liveness, close, table, failover
 
   /** Liveness: an ICMP echo request to the peer's ping target, through the tunnel. */
-  sendProbe(p: Peer, now: number): void {
-    if (this.address < 0) return;
+  sendProbe(p: Peer, now: number): boolean {
+    if (this.address < 0) return false;
     p.probeSeq = (p.probeSeq + 1) & 0xffff;
     const n = writeIcmpEcho(this.tx, TRANSPORT_DATA, this.address, p.pingTarget, p.index & 0xffff, p.probeSeq, this.nextIpId());
     this.sealAndSend(p, p.current!, now, n, SEND_PROBE);
+    return true;
   }
 
   probeMissed(p: Peer, now: number): void {
@@ -732,7 +733,13 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     }
     this.dropSession(p);
     this.markDown(p, now, `no answer to ${p.pingMisses} probes`);
-    this.sendInitiation(p, now, false);
+    // A handshake already in flight keeps its own retries (and its count toward giving up).
+    if (p.retransmitHandshakeAt !== Infinity) return;
+    // Within REKEY_TIMEOUT of the last initiation we may not send one now, but one must follow:
+    // it is what marks the peer failing, and so what lets its group fail over.
+    const allowedAt = p.handshake.lastSentHandshake + REKEY_TIMEOUT;
+    if (now < allowedAt) p.newHandshakeAt = allowedAt;
+    else this.sendInitiation(p, now, false);
   }
 
   /** Close: seals `kind` and the 8-byte nonce at nonce[off] on the current session. */

@@ -15,8 +15,8 @@ import type { Peer } from './peer';
 export interface LivenessActions {
   /** True while `p` has a session we may send on. */
   sendable(p: Peer, now: number): boolean;
-  /** Sends one echo request to p.pingTarget through the tunnel. */
-  sendProbe(p: Peer, now: number): void;
+  /** Sends one echo request to p.pingTarget through the tunnel; false if there is no tunnel address to send it from. */
+  sendProbe(p: Peer, now: number): boolean;
   /** A probe interval passed without any authenticated packet. */
   probeMissed(p: Peer, now: number): void;
   /** `misses` probes in a row went unanswered. */
@@ -58,8 +58,13 @@ export function livenessTimer(p: Peer, now: number, actions: LivenessActions): v
     actions.sessionDead(p, now);
     return;
   }
+  // A probe that cannot go out (no tunnel address) must not count as unanswered: without it,
+  // detection is off for this peer rather than declaring a live peer dead every few intervals.
+  if (!actions.sendProbe(p, now)) {
+    livenessStopped(p);
+    return;
+  }
   p.probesOutstanding++;
   p.probesSent++;
-  actions.sendProbe(p, now);
   p.probeAt = now + p.pingInterval;
 }

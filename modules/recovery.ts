@@ -77,11 +77,15 @@ export class Recovery {
   }
 
   /**
-   * A NAK arrived. It is valid only if it echoes the remote index of a keypair
-   * we hold and a counter among the last W we sent on it: an off-path attacker
-   * can guess neither. A valid NAK starts work by state and never deletes keys.
+   * A NAK arrived. It is valid only if it echoes the remote index of the
+   * current keypair of a peer and a counter among the last W we sent on it: an
+   * off-path attacker can guess neither. Only the current keypair counts: once
+   * a new session replaced the one a NAK names, the peer has our state again,
+   * and a copy of that NAK replayed by someone on the path must not start
+   * another handshake and resend. A valid NAK starts work by state and never
+   * deletes keys.
    */
-  nak(now: number, data: Uint8Array, peers: Peer[], address: string, port: number): void {
+  nak(now: number, data: Uint8Array, peers: Peer[]): void {
     const index = readU32(data, 4);
     let lo = readU32(data, 8);
     let hi = readU32(data, 12);
@@ -89,13 +93,10 @@ export class Recovery {
     let keypairId = 0;
     for (let i = 0; i < peers.length && p === null; i++) {
       const q = peers[i];
-      if (!q.extensions) continue;
-      for (const kp of [q.current, q.previous, q.next]) {
-        if (kp !== null && kp.live && kp.remoteIndex === index && this.recentlySent(kp.sendLo, kp.sendHi, lo, hi)) {
-          p = q;
-          keypairId = kp.id;
-          break;
-        }
+      const kp = q.current;
+      if (q.extensions && kp !== null && kp.live && kp.remoteIndex === index && this.recentlySent(kp.sendLo, kp.sendHi, lo, hi)) {
+        p = q;
+        keypairId = kp.id;
       }
     }
     if (p === null) {
@@ -118,7 +119,7 @@ export class Recovery {
       p.resendHi = hi;
     }
     if (now < p.waitUntil) {
-      this.sendProd(p, address, port);
+      this.sendProd(p);
       return;
     }
     if (now - p.lastNakActionAt < NAK_ACTION_INTERVAL) return;
@@ -136,15 +137,20 @@ export class Recovery {
     return behind <= this.replayWindow;
   }
 
-  /** In WAIT, a valid NAK gets a PROD, but never more PRODs than data packets we would have sent. */
-  private sendProd(p: Peer, address: string, port: number): void {
-    if (p.prodAllowance <= 0) return;
+  /**
+   * In WAIT, a valid NAK gets a PROD, but never more PRODs than data packets we
+   * would have sent, and only to where we would have sent them: the peer's
+   * endpoint, never the NAK's source, which anyone can forge (so a PROD can
+   * never be aimed at a third party, and is never larger than our own data).
+   */
+  private sendProd(p: Peer): void {
+    if (p.prodAllowance <= 0 || p.endpointAddress === null) return;
     p.prodAllowance--;
     const out = this.out;
     out.fill(0);
     writeHeader(out, MSG_PROD);
     out.set(p.prodIdOut, PROD_ID);
-    this.actions.send(out, PROD_SIZE, address, port);
+    this.actions.send(out, PROD_SIZE, p.endpointAddress, p.endpointPort);
     p.prodsSent++;
   }
 

@@ -7,6 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { livenessStarted, livenessTimer, type LivenessActions } from '../modules/liveness';
+import type { Peer } from '../modules/peer';
 import { runBusy, runClose, runFailover, runPartition, runSilentDeath, runTable, runTableLru } from '../hosts/sim/liveness';
 
 /** interval × (misses + 1) with the defaults. */
@@ -132,6 +134,40 @@ test('failover without ping: once the dead member\'s keys expire (REJECT_AFTER_T
   t.diagnostic(JSON.stringify(r));
   assert.ok(r.failoverEventS !== null, 'the group never failed over although home1 had no usable session from ~181 s on');
   assert.ok(r.failoverEventS <= 180 - 30 + 2, `failover ${r.failoverEventS} s after the death`);
+});
+
+test('death within REKEY_TIMEOUT of the handshake: the initiation that may not go at peer-down follows when allowed, then failover', (t) => {
+  // Keys made at ~1 s, telemetry stops at 1.2 s (an idle tunnel: no data will ask for a handshake),
+  // home1 dead at 1.5 s, detected by 0.5 s probes at ~3.5 s: the rate limit (one initiation per
+  // 5 s) forbids one at peer-down. It must come at ~6 s, or nothing marks home1 failing and the
+  // group never moves on.
+  const r = runFailover(true, { pingInterval: 0.5, deathAtS: 1.5, telemetryUntilS: 1.2, returnAtS: 60 });
+  t.diagnostic(JSON.stringify(r));
+  assert.ok(r.detectS !== null && r.detectS <= 0.5 * (3 + 1), `detected after ${r.detectS} s`);
+  assert.equal(r.failovers, 1, 'failover events');
+  // The initiation at ~6 s, then FailoverAfter (5 s).
+  assert.ok(r.failoverEventS !== null && r.failoverEventS <= 6 - 1.5 + 5 + 0.4, `failover ${r.failoverEventS} s after the death`);
+});
+
+test('no tunnel Address: a probe that cannot be sent is not a miss, so a live idle peer is never declared dead', () => {
+  // Only the liveness fields are read; the device's sendProbe reports false without an Address.
+  const p = { pingInterval: 10_000, pingMisses: 3, pingTarget: 0x0a640001, probesSent: 0, probesMissed: 0 } as unknown as Peer;
+  const calls = { probes: 0, missed: 0, dead: 0 };
+  const actions: LivenessActions = {
+    sendable: () => true,
+    sendProbe: () => { calls.probes++; return false; },
+    probeMissed: () => { calls.missed++; },
+    sessionDead: () => { calls.dead++; },
+  };
+  livenessStarted(p, 0);
+  for (let now = 0; now <= 600_000 && p.probeAt !== Infinity; now += 1_000) {
+    if (p.probeAt <= now) livenessTimer(p, now, actions);
+  }
+  assert.equal(calls.dead, 0, 'declared dead although no probe ever left');
+  assert.equal(calls.missed, 0);
+  assert.equal(p.probesSent, 0, 'probes counted as sent');
+  assert.equal(calls.probes, 1, 'asked once, then detection stays off');
+  assert.equal(p.probeAt, Infinity);
 });
 
 test('UAL close and reopen: CLOSE after 600 s without data, CLOSE_ACK frees it, CLOSED lingers 2 × MSL; new data reopens', (t) => {

@@ -12,11 +12,11 @@
  * initiations and responses (junk, valid mac1, valid from a configured peer,
  * replayed, under load → cookie reply) and cookie replies.
  *
- * Two on-path cases exceed 1.0 in the current core and are recorded as `todo`
- * (see the report for the suggested fixes in modules/recovery.ts): a NAK
- * replayed from an observed transport header, which starts a handshake and
- * the resend of the ring towards the peer, and the same NAK in WAIT, which is
- * answered with a 148-byte PROD to whatever source it claims.
+ * Two on-path cases come last: a NAK replayed from an observed transport
+ * header may start one handshake (and the resend of the ring towards the
+ * peer) but no more, because only the current keypair can be NAKed; and the
+ * same NAK in WAIT gets its PROD sent to the peer's endpoint, never to the
+ * source the NAK claims.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -334,11 +334,9 @@ test('responses and cookie replies: junk, valid mac1, or naming the handshake in
   assert.ok(g.pair.gateway.device.drops.cookieRequired > 0, 'never under load: the kind was not exercised');
 });
 
-// ------------------------------------------------------------ known gaps (on path)
+// ------------------------------------------------------------ replayed NAKs (on path)
 
-test('NAK replayed from one observed header, once every 1.5 s (on path): nothing to the source, one handshake at most', {
-  todo: 'core: a NAK naming a keypair superseded by a newer session is still valid, so one captured header starts a handshake and a resend of the ring again (2 handshakes, ~41x bytes); see report',
-}, (t) => {
+test('NAK replayed from one observed header, once every 1.5 s (on path): nothing to the source, one handshake at most', (t) => {
   const w = established();
   const real = w.sim.sent({ node: 'gateway', type: 4 }).filter((e) => (e.size ?? 0) > 48)[5].data!;
   const nak = new Uint8Array(16);
@@ -354,9 +352,7 @@ test('NAK replayed from one observed header, once every 1.5 s (on path): nothing
   assert.ok(handshakes <= 1, `one captured header started ${handshakes} handshakes`);
 });
 
-test('NAK replayed from an observed header while the gateway is in WAIT: no PROD to a spoofed source beyond 1.0', {
-  todo: 'core: in WAIT a valid NAK is answered with a 148-byte PROD to the NAK\'s source (9.25x per NAK); see report',
-}, (t) => {
+test('NAK replayed from an observed header while the gateway is in WAIT: no PROD to a spoofed source', (t) => {
   const sim = new Simulation({ seed: 11, link: { latency: 50 }, keepTrace: true });
   const pair = homewardPair(sim, { extensions: true, pingInterval: 0 });
   const telemetry = () => sendTelemetry(pair, new Uint8Array(8));
@@ -375,5 +371,9 @@ test('NAK replayed from an observed header while the gateway is in WAIT: no PROD
   const m = measure(w, pair.gateway, Array.from({ length: 200 }, () => nak), 20, 1_000);
   // What the gateway sends to home's (dead) address is its own telemetry; only what went to the source counts here.
   t.diagnostic(`NAK in WAIT: in ${m.bytesIn} B, to the spoofed source ${m.reflected} B`);
-  assert.ok(m.reflected <= m.bytesIn, `reflection ${m.reflected}/${m.bytesIn}`);
+  assert.equal(m.reflected, 0, `reflection ${m.reflected}/${m.bytesIn}`);
+  // The NAKs were valid and did draw PRODs: to home's endpoint, one per datagram sent in WAIT at most.
+  const prods = sim.sent({ node: 'gateway', type: 6, since: waitAt + 1_000 });
+  assert.ok(prods.length > 0, 'no PROD at all: the case was not exercised');
+  assert.ok(prods.every((e) => e.to === `${PAIR.homeAddress}:${PAIR.homePort}`), 'a PROD went elsewhere than the endpoint');
 });

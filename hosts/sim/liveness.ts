@@ -314,18 +314,24 @@ export interface FailoverResult {
 
 /**
  * Telemetry at 20/s from the gateway to 10.100.0.1 from 1 s on. home1 (the
- * preferred member) dies silently at 30 s and comes back restarted at
- * `returnAtS` (default 150 s); the run ends 60 s later.
+ * preferred member) dies silently at `deathAtS` (default 30 s) and comes back
+ * restarted at `returnAtS` (default 150 s); the run ends 60 s later.
+ * `telemetryUntilS` stops the telemetry early (an idle tunnel: then only the
+ * core's own timers can start handshakes).
  */
-export function runFailover(extensions: boolean, o: { seed?: number; returnAtS?: number; pingInterval?: number } = {}): FailoverResult {
+export function runFailover(
+  extensions: boolean,
+  o: { seed?: number; returnAtS?: number; pingInterval?: number; deathAtS?: number; telemetryUntilS?: number } = {},
+): FailoverResult {
   const returnAtS = o.returnAtS ?? 150;
   const sim = new Simulation({ seed: o.seed ?? 17, link: { latency: LATENCY }, keepTrace: true });
   const g = buildGroup(sim, extensions, o.pingInterval);
   const heard = lastHeard(sim, 'gateway', PAIR.homeAddress);
-  const deathAt = 30_000;
+  const deathAt = (o.deathAtS ?? 30) * 1000;
   const returnAt = returnAtS * 1000;
   const end = returnAt + 60_000;
-  const telemetry = new Telemetry(sim, g.gateway, PAIR.homeTunnelIp).start(1_000, end - 5_000);
+  const telemetryUntil = o.telemetryUntilS !== undefined ? o.telemetryUntilS * 1000 : end - 5_000;
+  const telemetry = new Telemetry(sim, g.gateway, PAIR.homeTunnelIp).start(1_000, telemetryUntil);
   sim.at(deathAt, () => g.home1.kill(), 'home1 dies');
   sim.at(returnAt, () => g.home1.restart(), 'home1 back');
   let activeWhileDown = -1;
