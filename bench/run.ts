@@ -3,7 +3,10 @@
  *
  * On Node, absolute packets/s depend on the machine, so every figure comes
  * with references measured in the same run: noble's ChaCha20-Poly1305 on the
- * same bytes, and node:crypto's native chacha20-poly1305.
+ * same bytes, and node:crypto's native chacha20-poly1305. Then the sections
+ * measured in the deterministic simulator (`recovery`, bench/recovery.ts;
+ * `liveness`, bench/liveness.ts) and on the XS engine's meters (`xs`,
+ * bench/xs.ts), which are the same on every machine.
  */
 import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -11,7 +14,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { makePair } from './pair';
-import { runRecovery, SCENARIOS } from '../hosts/sim/recovery';
+import { benchRecovery } from './recovery';
+import { benchXs, XS_TITLE } from './xs';
 import { benchLiveness } from './liveness';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -95,18 +99,9 @@ console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
 for (const r of rows) console.log(line(r));
 
 // Recovery from state loss, in the deterministic simulator (100 ms RTT, 20 datagrams/s).
-const recovery: Record<string, unknown> = {};
-console.log('\nRecovery after a restart (simulator, 100 ms RTT, 20 datagrams/s): outage s / datagrams lost');
-console.log('| scenario | homeward | WireGuard behaviour | outage ratio |');
-console.log('|---|---|---|---|');
-for (const name of SCENARIOS) {
-  const on = runRecovery(name, true);
-  const off = runRecovery(name, false);
-  const ratio = on.outageS > 0 ? +(off.outageS / on.outageS).toFixed(2) : null;
-  recovery[name] = { on: { outageS: on.outageS, lost: on.lost }, off: { outageS: off.outageS, lost: off.lost }, ratio };
-  console.log(`| ${name} | ${on.outageS} s / ${on.lost} | ${off.outageS} s / ${off.lost} | ${ratio} |`);
-}
-results.recovery = recovery;
+const recovery = benchRecovery();
+results.recovery = recovery.results;
+console.log('\n' + recovery.table.join('\n'));
 
 // Liveness and lifecycle, in the simulator with the default timers.
 const liveness = benchLiveness();
@@ -128,6 +123,12 @@ const livenessRows: [string, unknown, unknown][] = [
 ];
 for (const [what, on, off] of livenessRows) console.log(`| ${what} | ${sec(on)} | ${sec(off)} |`);
 console.log(`| table of capacity ${liveness.tableCapacity} with ${liveness.tableConfiguredPeers} peers + a flood: most sessions held | ${liveness.tableMaxHeld} | – |`);
+
+// The core on the XS engine, with its deterministic meters (computrons, heap slots).
+const xs = await benchXs();
+results.xs = xs.results;
+console.log(`\n${XS_TITLE}`);
+console.log(xs.table.join('\n'));
 
 const out = join(here, 'results.json');
 mkdirSync(dirname(out), { recursive: true });
