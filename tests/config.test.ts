@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ConfigError, parseConfig, type NodeConfig } from '../hosts/node/config';
-import { LIFECYCLE_DEFAULTS, NODE_LIMITS } from '../modules/config';
+import { LIFECYCLE_DEFAULTS, NODE_LIMITS, RECOVERY_DEFAULTS } from '../modules/config';
 import { Device } from '../modules/device';
 import vectors from './vectors/rfc7748-x25519.json' with { type: 'json' };
 
@@ -166,6 +166,21 @@ PingInterval = off
   assert.deepEqual(parseOk(`[Interface]\nPrivateKey = ${ALICE_PRIV}\n`).device.lifecycle, LIFECYCLE_DEFAULTS);
 });
 
+test('config: recovery limits (NAK rates, WAIT) map onto the core config; defaults are the core\'s', () => {
+  const c = parseOk(`[Interface]
+PrivateKey = ${ALICE_PRIV}
+NakRate = 3
+NakBurst = 2
+NakRateTotal = 40
+WaitMin = 5
+WaitMax = 8
+`);
+  assert.deepEqual(c.device.recovery, { nakPerSecondPerSource: 3, nakBurstPerSource: 2, nakPerSecondGlobal: 40, waitMinMs: 5_000, waitMaxMs: 8_000 });
+  assert.deepEqual(parseOk(`[Interface]\nPrivateKey = ${ALICE_PRIV}\n`).device.recovery, RECOVERY_DEFAULTS);
+  // The core takes them: a Device builds with the parsed config.
+  assert.ok(new Device(c.device, { send() {}, deliverUdp() {}, random(out) { out.fill(7); }, event() {} }));
+});
+
 test('config: a PingTarget outside the peer\'s AllowedIPs loads, with a warning naming file:line: PingTarget', () => {
   const c = parseOk(`[Interface]\nPrivateKey = ${ALICE_PRIV}\nAddress = 10.100.0.2/24\n[Peer]\nPublicKey = ${BOB_PUB}\nPingTarget = 10.200.0.1\nAllowedIPs = 10.100.0.1/32\n`);
   assert.equal(c.device.peers[0].pingTarget, ip('10.200.0.1'));
@@ -248,6 +263,12 @@ const ERRORS: [string, string, number, string, RegExp][] = [
   ['MaxSegmentLifetime off', `${IFACE}MaxSegmentLifetime = off\n`, 4, 'MaxSegmentLifetime', /1-3600/],
   ['FailoverAfter 0', `${IFACE}FailoverAfter = 0\n`, 4, 'FailoverAfter', /expected seconds 1-3600/],
   ['bad FailbackAfter', `${IFACE}FailbackAfter = -1\n`, 4, 'FailbackAfter', /expected seconds 0-86400, got "-1"/],
+  ['NakRate 0', `${IFACE}NakRate = 0\n`, 4, 'NakRate', /expected an integer 1-100000, got "0"/],
+  ['bad NakBurst', `${IFACE}NakBurst = lots\n`, 4, 'NakBurst', /1-100000/],
+  ['bad NakRateTotal', `${IFACE}NakRateTotal = 2.5\n`, 4, 'NakRateTotal', /1-1000000/],
+  ['WaitMin above WaitMax', `${IFACE}WaitMax = 5\nWaitMin = 6\n`, 5, 'WaitMin', /6 s is more than WaitMax, 5 s/],
+  ['WaitMin above the default WaitMax', `${IFACE}WaitMin = 31\n`, 4, 'WaitMin', /more than WaitMax, 30 s/],
+  ['recovery key in [Peer]', `${IFACE}${PEER}NakRate = 5\n`, 7, 'NakRate', /unknown key in \[Peer\]/],
   ['lifecycle key in [Peer]', `${IFACE}${PEER}FailoverAfter = 5\n`, 7, 'FailoverAfter', /unknown key in \[Peer\]/],
   ['ping key in [Interface]', `${IFACE}PingInterval = 5\n`, 4, 'PingInterval', /unknown key in \[Interface\]/],
   ['LocalForward syntax', `${IFACE}LocalForward = 127.0.0.1:7000 10.100.0.2:7000\n${PEER}`, 4, 'LocalForward', /expected "\[bind-address:\]port -> tunnel-ip:port"/],

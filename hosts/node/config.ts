@@ -23,6 +23,10 @@
  * - Lifecycle keys, in seconds: UnusedLifetime (600; 0 or off never closes an
  *   unused session), MaxSegmentLifetime (5), FailoverAfter (5), FailbackAfter
  *   (10). Defaults are LIFECYCLE_DEFAULTS in modules/config.ts.
+ * - Recovery limits: NakRate (NAKs per second to one source, 10), NakBurst
+ *   (5), NakRateTotal (NAKs per second in all, 100), WaitMin and WaitMax
+ *   (seconds, 10 and 30: WAIT's random length). Defaults are
+ *   RECOVERY_DEFAULTS in modules/config.ts.
  * - DNS, MTU, Table, PreUp, PostUp, PreDown, PostDown, SaveConfig, FwMark:
  *   accepted and ignored with a warning (homeward configures no host network).
  *
@@ -39,7 +43,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { LIFECYCLE_DEFAULTS, NODE_LIMITS, type Cidr, type DeviceConfig, type DeviceLimits, type LifecycleLimits, type PeerConfig } from '../../modules/config';
+import {
+  LIFECYCLE_DEFAULTS, NODE_LIMITS, RECOVERY_DEFAULTS,
+  type Cidr, type DeviceConfig, type DeviceLimits, type LifecycleLimits, type PeerConfig, type RecoveryLimits,
+} from '../../modules/config';
 import { decodeKey } from '../../modules/base64';
 import { cidrContains, formatIpv4, prefixMask } from '../../modules/ipv4';
 import { publicKey as derivePublicKey } from '../../modules/crypto/x25519';
@@ -137,6 +144,19 @@ const LIFECYCLE_KEYS: Record<string, { field: keyof LifecycleLimits; min: number
   failbackafter: { field: 'failbackAfterMs', min: 0, max: 86_400, off: false },
 };
 
+/**
+ * The limits on homeward's unauthenticated recovery messages: NAK rates (per
+ * second; a rate of 0 would make the token bucket meaningless, and NAKs off
+ * is `Extensions = off`), and the WAIT time in whole seconds (ms in the core).
+ */
+const RECOVERY_KEYS: Record<string, { field: keyof RecoveryLimits; min: number; max: number; scale: number }> = {
+  nakrate: { field: 'nakPerSecondPerSource', min: 1, max: 100_000, scale: 1 },
+  nakburst: { field: 'nakBurstPerSource', min: 1, max: 100_000, scale: 1 },
+  nakratetotal: { field: 'nakPerSecondGlobal', min: 1, max: 1_000_000, scale: 1 },
+  waitmin: { field: 'waitMinMs', min: 1, max: 3_600, scale: 1000 },
+  waitmax: { field: 'waitMaxMs', min: 1, max: 3_600, scale: 1000 },
+};
+
 /** Group names show up in logs and `show`: keep them to a safe, short alphabet. */
 const GROUP_NAME = /^[A-Za-z0-9_.-]{1,32}$/;
 
@@ -173,6 +193,8 @@ export function parseConfig(text: string, file: string): NodeConfig {
 
   const limits: DeviceLimits = { ...NODE_LIMITS };
   const lifecycle: LifecycleLimits = { ...LIFECYCLE_DEFAULTS };
+  const recovery: RecoveryLimits = { ...RECOVERY_DEFAULTS };
+  let waitLine = 0;
   let privateKey: Uint8Array | null = null;
   let listenPort = 0;
   let address: Cidr | null = null;
@@ -237,6 +259,12 @@ export function parseConfig(text: string, file: string): NodeConfig {
         const n = parseSeconds(e.value, spec.min, spec.max, spec.off);
         if (n < 0) fail(e.line, e.key, `expected seconds ${spec.min}-${spec.max}${spec.off ? ' or "off"' : ''}, got "${e.value}"`);
         else lifecycle[spec.field] = n * 1000;
+      } else if (Object.hasOwn(RECOVERY_KEYS, k)) {
+        const spec = RECOVERY_KEYS[k];
+        const n = parseUint(e.value, spec.max);
+        if (n < spec.min) fail(e.line, e.key, `expected an integer ${spec.min}-${spec.max}, got "${e.value}"`);
+        else recovery[spec.field] = n * spec.scale;
+        if (k === 'waitmin' || k === 'waitmax') waitLine = Math.max(waitLine, e.line);
       } else if (IGNORED_KEYS.has(k)) {
         warn(e.line, e.key, 'ignored (homeward does not configure the host\'s network)');
       } else {
@@ -244,6 +272,9 @@ export function parseConfig(text: string, file: string): NodeConfig {
       }
     }
     if (!seen.has('privatekey')) fail(iface.line, 'PrivateKey', 'missing in [Interface]');
+    if (recovery.waitMinMs > recovery.waitMaxMs) {
+      fail(waitLine, 'WaitMin', `${recovery.waitMinMs / 1000} s is more than WaitMax, ${recovery.waitMaxMs / 1000} s`);
+    }
   }
 
   const ownPublic = privateKey ? derivePublicKey(privateKey) : null;
@@ -336,6 +367,7 @@ export function parseConfig(text: string, file: string): NodeConfig {
     peers,
     limits,
     lifecycle,
+    recovery,
   };
   return { name, file, device, localForwards, remoteForwards, endpointNames, warnings };
 }
