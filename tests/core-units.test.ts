@@ -6,6 +6,7 @@ import { cases as ipv4 } from './suites/ipv4';
 import { cases as base64 } from './suites/base64';
 import { cases as allowedips } from './suites/allowedips';
 import { cases as ratelimiter } from './suites/ratelimiter';
+import { cases as resend } from './suites/resend';
 
 runSuite('replay', replay);
 runSuite('tai64n', tai64n);
@@ -13,3 +14,4 @@ runSuite('ipv4', ipv4);
 runSuite('base64', base64);
 runSuite('allowedips', allowedips);
 runSuite('ratelimiter', ratelimiter);
+runSuite('resend', resend);

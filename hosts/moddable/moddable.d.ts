@@ -1,8 +1,7 @@
 /**
  * Ambient declarations for the few Moddable SDK modules and XS globals the
- * firmware uses, written for this project from the API facts in
- * /work/shared/MODDABLE.md (checked on the simulator), not taken from the
- * SDK's own typings. Only what homeward calls is declared.
+ * firmware uses, written for this project from the documented APIs (checked
+ * on the simulator), not taken from the SDK's own typings. Only what homeward calls is declared.
  *
  * main.ts references this file, so `npm run typecheck` (no SDK) checks the
  * firmware too. Under mcconfig, the generated tsconfig maps every SDK module

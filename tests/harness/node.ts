@@ -1,7 +1,16 @@
 /** Runs host-agnostic suites under node:test. */
 import { test } from 'node:test';
-import type { Case } from './suite';
+import { setDiagnosticSink, type Case } from './suite';
 
 export function runSuite(name: string, cases: Case[]): void {
-  for (const [caseName, run] of cases) test(`${name}: ${caseName}`, run);
+  for (const [caseName, run] of cases) {
+    test(`${name}: ${caseName}`, (t) => {
+      setDiagnosticSink((message) => t.diagnostic(message));
+      try {
+        run();
+      } finally {
+        setDiagnosticSink(null);
+      }
+    });
+  }
 }

@@ -8,7 +8,23 @@ export type Case = [name: string, run: () => void];
 
 export class AssertionError extends Error {}
 
-export function ok(value: unknown, message = 'expected a truthy value'): void {
+let diagnosticSink: ((message: string) => void) | null = null;
+
+/**
+ * Informational output of the running case, like node:test's t.diagnostic.
+ * A host that has nowhere to show it (the XS runner) drops it, so a case must
+ * never depend on it.
+ */
+export function diagnostic(message: string): void {
+  diagnosticSink?.(message);
+}
+
+/** For hosts: where diagnostic() goes while a case runs (null: nowhere). */
+export function setDiagnosticSink(sink: ((message: string) => void) | null): void {
+  diagnosticSink = sink;
+}
+
+export function ok(value: unknown, message = 'expected a truthy value'): asserts value {
   if (!value) throw new AssertionError(message);
 }
 
@@ -46,6 +62,21 @@ export function throws(fn: () => void, message = 'expected an exception'): void 
     return;
   }
   throw new AssertionError(message);
+}
+
+/** What fn threw, for the caller to examine; fails if it threw nothing. */
+export function thrown(fn: () => unknown, message = 'expected an exception'): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new AssertionError(message);
+}
+
+/** re matches value (a string). */
+export function match(value: string, re: RegExp, message = ''): void {
+  if (!re.test(value)) throw new AssertionError(`${message ? message + ': ' : ''}${JSON.stringify(value)} does not match ${String(re)}`);
 }
 
 /** Structural equality of JSON-shaped values (arrays, plain objects, numbers, strings, booleans, null). */

@@ -3,7 +3,7 @@
  * slots (16 bytes each) per iteration of a loop body, from the meters the
  * xsnap worker attaches to every reply.
  *
- * Method (see /work/shared/MODDABLE.md): `gc()`, run N iterations in one
+ * Method: `gc()`, run N iterations in one
  * evaluation, take the `currentHeapCount` delta, subtract the same for an
  * empty loop, divide by N. The slot delta is only right if no collection ran
  * during the loop (a collection resets the count to the live slots), and this
