@@ -116,8 +116,8 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       const peer = new Peer(i, pc, key, config.interface.privateKey, this.aead);
       this.peerByKey.set(key, peer);
       for (const cidr of pc.allowedIps) this.routes.insert(cidr, i);
-      peer.prodId = Recovery.prodId(pc.publicKey, this.noise.publicKey);
-      peer.prodIdOut = Recovery.prodId(this.noise.publicKey, pc.publicKey);
+      peer.prodId.set(Recovery.prodId(pc.publicKey, this.noise.publicKey));
+      peer.prodIdOut.set(Recovery.prodId(this.noise.publicKey, pc.publicKey));
       return peer;
     });
     this.extensions = this.peers.some((p) => p.extensions);
@@ -835,6 +835,10 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     this.closer.reset(p);
     this.freeSession(p, now, 'NAK: peer already gone');
     return true;
+  }
+
+  acted(name: 'nak-received' | 'prod-received', p: Peer, now: number, detail: string): void {
+    this.emit(name, p, now, detail);
   }
 
   // ---------------------------------------------------------------- helpers

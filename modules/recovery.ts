@@ -28,6 +28,8 @@ export interface RecoveryActions {
   random(out: Uint8Array): void;
   /** A valid NAK for a session in CLOSING or CLOSED: true if it finished the close (HIP: the peer is already gone). */
   closingGone(p: Peer, now: number): boolean;
+  /** A NAK or PROD made us act: an event for the log (only then, so replays cannot flood it). */
+  acted(name: 'nak-received' | 'prod-received', p: Peer, now: number, detail: string): void;
 }
 
 export class Recovery {
@@ -119,7 +121,7 @@ export class Recovery {
       p.resendHi = hi;
     }
     if (now < p.waitUntil) {
-      this.sendProd(p);
+      if (this.sendProd(p)) this.actions.acted('nak-received', p, now, 'in WAIT: PROD sent');
       return;
     }
     if (now - p.lastNakActionAt < NAK_ACTION_INTERVAL) return;
@@ -127,6 +129,7 @@ export class Recovery {
     // In flight: retransmit now if the last initiation is at least ~1 s old. Established: start one now.
     if (inFlight && now - p.handshake.lastSentHandshake < NAK_ACTION_INTERVAL) return;
     p.lastNakActionAt = now;
+    this.actions.acted('nak-received', p, now, inFlight ? 'initiation retransmitted' : 'handshake started');
     this.actions.forceInitiation(p, now, null, 0);
   }
 
@@ -143,8 +146,8 @@ export class Recovery {
    * endpoint, never the NAK's source, which anyone can forge (so a PROD can
    * never be aimed at a third party, and is never larger than our own data).
    */
-  private sendProd(p: Peer): void {
-    if (p.prodAllowance <= 0 || p.endpointAddress === null) return;
+  private sendProd(p: Peer): boolean {
+    if (p.prodAllowance <= 0 || p.endpointAddress === null) return false;
     p.prodAllowance--;
     const out = this.out;
     out.fill(0);
@@ -152,6 +155,7 @@ export class Recovery {
     out.set(p.prodIdOut, PROD_ID);
     this.actions.send(out, PROD_SIZE, p.endpointAddress, p.endpointPort);
     p.prodsSent++;
+    return true;
   }
 
   /**
@@ -179,6 +183,7 @@ export class Recovery {
       return;
     }
     p.lastProdHonouredAt = now;
+    this.actions.acted('prod-received', p, now, `initiating to ${address}:${port}`);
     this.actions.forceInitiation(p, now, address, port);
   }
 

@@ -42,4 +42,11 @@ test('PROD: a home end restarted while the gateway sits in WAIT is back within 1
   t.diagnostic(`WAIT at ${waitAt} ms; back at ${healAt}; first delivery after ${outage} ms; PRODs sent ${gw.prodsSent}, received ${home.prodsReceived}`);
   assert.ok(gw.prodsSent >= 1 && home.prodsReceived >= 1, 'the PROD path was not taken');
   assert.ok(outage <= 1_000, `outage ${outage} ms`);
+  // The log says what recovery did, once per action (not per NAK or PROD received).
+  const nakEvents = pair.gateway.eventsNamed('nak-received', healAt);
+  assert.ok(nakEvents.length >= 1 && nakEvents.length <= gw.prodsSent, `${nakEvents.length} nak-received events for ${gw.prodsSent} PRODs`);
+  assert.match(nakEvents[0].detail ?? '', /PROD sent/);
+  const prodEvents = pair.home.eventsNamed('prod-received');
+  assert.equal(prodEvents.length, 1, 'one PROD honoured');
+  assert.match(prodEvents[0].detail ?? '', new RegExp(`initiating to ${PAIR.gatewayAddress.replace(/\./g, '\\.')}:${PAIR.gatewayPort}`));
 });
