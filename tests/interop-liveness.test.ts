@@ -23,19 +23,14 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  checkPrereqs, cleanup, createNs, createVeth, describeRun, installExitCleanup, makeTempDir, nsRun, removeLeftovers,
+  cleanup, interopGate, createNs, createVeth, describeRun, installExitCleanup, makeTempDir, nsRun, removeLeftovers,
   sleep, PID, type Line, type Proc, withLogs,
 } from './netns/netns';
 import { WireguardGo, wgGenKey, type KeyPair } from './netns/wireguard';
 import { Homeward, type HomewardPeer } from './netns/homeward';
 import { received, startEcho, udpRoundTrip } from './netns/udp';
 
-const prereqs = await checkPrereqs();
-const skip: string | false = prereqs.skip ?? (prereqs.fail ? 'interop prerequisites are missing (see the failing test)' : false);
-
-if (prereqs.fail) {
-  test('interop liveness prerequisites', () => { assert.fail(prereqs.fail); });
-}
+const skip = await interopGate('interop liveness');
 
 const WG_PORT = 51820;
 const HW_PORT = 51821;

@@ -13,19 +13,14 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  checkPrereqs, cleanup, createNs, createVeth, installExitCleanup, makeTempDir, nsRun, PID, removeLeftovers,
+  cleanup, interopGate, createNs, createVeth, installExitCleanup, makeTempDir, nsRun, PID, removeLeftovers,
   run, describeRun, type Proc, withLogs,
 } from './netns/netns';
 import { WireguardGo, wgGenKey, wgGenPsk, type KeyPair } from './netns/wireguard';
 import { Homeward, HOMEWARD_BIN } from './netns/homeward';
 import { received, startEcho, udpRoundTrip } from './netns/udp';
 
-const prereqs = await checkPrereqs();
-const skip: string | false = prereqs.skip ?? (prereqs.fail ? 'interop prerequisites are missing (see the failing test)' : false);
-
-if (prereqs.fail) {
-  test('interop prerequisites', () => { assert.fail(prereqs.fail); });
-}
+const skip = await interopGate('interop');
 
 const WG_PORT = 51820;
 const HW_PORT = 51821;

@@ -128,13 +128,7 @@ export function runRecovery(scenario: ScenarioName, extensions: boolean, seed = 
     return { outageS: Math.max(0, done - firstKa) / 1000, lost: 0, sent: 0, lostSeqs: [] };
   }
 
-  const got = new Set<number>();
-  const times: number[] = [];
-  for (const d of pair.home.deliveries) {
-    got.add(seqOf(d.payload));
-    times.push(d.time);
-  }
-  times.sort((a, b) => a - b);
+  const { got, times } = arrivals(pair);
   // restartDuringHandshake has a planned dark time; the outage is what follows it.
   return { outageS: longestGap(times, quietUntil) / 1000, lost: seq - got.size, sent: seq, lostSeqs: missing(got, seq) };
 }
@@ -224,13 +218,7 @@ export function runWaitProd(extensions: boolean, o: { seed?: number; dropProds?:
   sim.every(50, telemetry, { start: backAt, until: end - 5_000 });
   sim.driveBounded(end, { maxSteps: 5_000_000 });
 
-  const got = new Set<number>();
-  const times: number[] = [];
-  for (const d of pair.home.deliveries) {
-    got.add(seqOf(d.payload));
-    times.push(d.time);
-  }
-  times.sort((a, b) => a - b);
+  const { got, times } = arrivals(pair);
   return {
     outageS: longestGap(times, backAt) / 1000,
     lost: seq - got.size,
@@ -242,4 +230,16 @@ export function runWaitProd(extensions: boolean, o: { seed?: number; dropProds?:
     prodsSent: pair.gateway.status().peers[0].prodsSent,
     prodsReceived: pair.home.status().peers[0].prodsReceived,
   };
+}
+
+/** What reached the home end: the telemetry sequence numbers, and the arrival times in order. */
+function arrivals(pair: Pair<Device>): { got: Set<number>; times: number[] } {
+  const got = new Set<number>();
+  const times: number[] = [];
+  for (const d of pair.home.deliveries) {
+    got.add(seqOf(d.payload));
+    times.push(d.time);
+  }
+  times.sort((a, b) => a - b);
+  return { got, times };
 }

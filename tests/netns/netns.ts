@@ -9,6 +9,7 @@
  * once that pid is gone, without touching a concurrent run.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { test } from 'node:test';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -335,6 +336,20 @@ export function installExitCleanup(): void {
 // ---------------------------------------------------------------- prerequisites
 
 export interface Prereqs { skip?: string; fail?: string }
+
+/**
+ * The gate of an interop test file: the reason to skip its tests, or false to
+ * run them. Missing prerequisites that must not be missing (see checkPrereqs)
+ * become one failing test named `<name> prerequisites`.
+ */
+export async function interopGate(name: string): Promise<string | false> {
+  const prereqs = await checkPrereqs();
+  if (prereqs.fail) {
+    const why = prereqs.fail;
+    test(`${name} prerequisites`, () => { throw new Error(why); });
+  }
+  return prereqs.skip ?? (prereqs.fail ? 'interop prerequisites are missing (see the failing test)' : false);
+}
 
 /**
  * Whether the interop tests can run here. Not root, no /dev/net/tun, no `ip netns`,
