@@ -7,6 +7,7 @@
  * every two minutes, sent back encrypted with XChaCha20-Poly1305.
  */
 import type { ChaChaPoly } from './crypto/aead';
+import { Blake2s } from './crypto/blake2s';
 import { hash, mac } from './crypto/hash';
 import { COOKIE_REFRESH_TIME } from './constants';
 import { ascii } from './noise';
@@ -39,6 +40,9 @@ export class CookieChecker {
   private readonly secret = new Uint8Array(32);
   private secretSetAt = -Infinity;
   private readonly nonce = new Uint8Array(24);
+  /** One per device: every handshake message received is checked here, a flood included, so this allocates nothing. */
+  private readonly blake = new Blake2s();
+  private readonly expected = new Uint8Array(MAC);
 
   constructor(localPublic: Uint8Array, private readonly aead: ChaChaPoly) {
     this.mac1Key = hash(LABEL_MAC1, localPublic);
@@ -47,15 +51,18 @@ export class CookieChecker {
 
   /** mac1 = MAC(HASH(LABEL_MAC1 || our public key), msg up to mac1). */
   checkMac1(msg: Uint8Array, len: number): boolean {
-    const expected = mac(this.mac1Key, msg.subarray(0, len - 2 * MAC));
+    const expected = this.expected;
+    this.blake.init(MAC, this.mac1Key).update(msg, 0, len - 2 * MAC).digest(expected);
     return macEqual(expected, msg, len - 2 * MAC);
   }
 
   /** mac2 = MAC(cookie for this source, msg up to mac2); false once the secret is stale. */
   checkMac2(now: number, msg: Uint8Array, len: number, address: string, port: number): boolean {
     if (now - this.secretSetAt > COOKIE_REFRESH_TIME) return false;
-    const cookie = mac(this.secret, sourceBytes(address, port));
-    const expected = mac(cookie, msg.subarray(0, len - MAC));
+    const b = this.blake;
+    const expected = this.expected;
+    b.init(MAC, this.secret).update(sourceBytes(address, port)).digest(expected);
+    b.init(MAC, expected).update(msg, 0, len - MAC).digest(expected);
     return macEqual(expected, msg, len - MAC);
   }
 
@@ -103,14 +110,20 @@ export class CookieGenerator {
     this.encryptionKey = hash(LABEL_COOKIE, remotePublic);
   }
 
-  /** Fills mac1 and mac2 of msg[0, len); mac2 is zero unless we hold a fresh cookie. */
+  /**
+   * Fills mac1 and mac2 of msg[0, len); mac2 is zero unless we hold a fresh
+   * cookie. The BLAKE2s context is made per call rather than kept: this runs
+   * once per handshake message sent, and a context per peer would cost every
+   * peer its memory.
+   */
   addMacs(now: number, msg: Uint8Array, len: number): void {
-    const mac1 = mac(this.mac1Key, msg.subarray(0, len - 2 * MAC));
+    const b = new Blake2s();
+    const mac1 = this.lastMac1;
+    b.init(MAC, this.mac1Key).update(msg, 0, len - 2 * MAC).digest(mac1);
     msg.set(mac1, len - 2 * MAC);
-    this.lastMac1.set(mac1);
     this.hasLastMac1 = true;
     if (now - this.cookieSetAt < COOKIE_REFRESH_TIME) {
-      msg.set(mac(this.cookie, msg.subarray(0, len - MAC)), len - MAC);
+      b.init(MAC, this.cookie).update(msg, 0, len - MAC).digest(msg, len - MAC);
     } else {
       msg.fill(0, len - MAC, len);
     }

@@ -1,14 +1,14 @@
 /**
  * The Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s handshake as WireGuard uses it
  * (whitepaper §5.4.2–§5.4.5). Message bodies are written in place into the
- * caller's buffer; this is the handshake path, so allocation is acceptable.
+ * caller's buffer.
  *
  * The protocol name, prologue and payloads are parameters so the exact same
  * code can be checked against the cacophony Noise vectors; WireGuard fixes
  * them to CONSTRUCTION, IDENTIFIER, a TAI64N timestamp and an empty payload.
  */
 import type { ChaChaPoly } from './crypto/aead';
-import { hash, kdf1, kdf2, kdf3 } from './crypto/hash';
+import { HmacPrefixes, WgHash } from './crypto/hash';
 import { isZero, publicKey, x25519 } from './crypto/x25519';
 
 export const CONSTRUCTION = 'Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s';
@@ -27,16 +27,6 @@ export const initiationBodySize = (n: number): number => KEY + KEY + TAG + n + T
 /** Size of the Noise body of message 2 for a payload of n bytes: e, payload (sealed). */
 export const responseBodySize = (n: number): number => KEY + n + TAG;
 
-/**
- * A copy of buf[start, end). Not `slice`: on a Node Buffer, slice is a view,
- * and the handshake must not decrypt into the caller's datagram.
- */
-function copyOf(buf: Uint8Array, start: number, end: number): Uint8Array {
-  const out = new Uint8Array(end - start);
-  for (let i = 0; i < out.length; i++) out[i] = buf[start + i];
-  return out;
-}
-
 /** ASCII to bytes without TextEncoder (absent on some XS hosts). */
 export function ascii(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
@@ -44,29 +34,68 @@ export function ascii(s: string): Uint8Array {
   return out;
 }
 
-/** The per-peer handshake state (wireguard-go's Handshake). */
+/** Where each byte field of a Handshake sits in its one buffer. */
+const HS_HASH = 0;
+const HS_CHAIN_KEY = HS_HASH + KEY;
+const HS_LOCAL_EPHEMERAL = HS_CHAIN_KEY + KEY;
+const HS_REMOTE_EPHEMERAL = HS_LOCAL_EPHEMERAL + KEY;
+const HS_STATIC_STATIC = HS_REMOTE_EPHEMERAL + KEY;
+const HS_INITIATOR_HASH = HS_STATIC_STATIC + KEY;
+const HS_TIMESTAMP = HS_INITIATOR_HASH + KEY;
+const HS_BYTES = HS_TIMESTAMP + 12;
+
+/**
+ * The per-peer handshake state (wireguard-go's Handshake). A gateway keeps
+ * one per peer, so its seven byte fields are views on one ArrayBuffer: on XS
+ * a view costs 4 heap slots where a typed array with its own buffer costs 7.
+ */
 export class Handshake {
   state = HS_ZEROED;
-  hash: Uint8Array = new Uint8Array(KEY);
-  chainKey: Uint8Array = new Uint8Array(KEY);
+  readonly hash: Uint8Array;
+  readonly chainKey: Uint8Array;
   /** Our ephemeral private key while an exchange is in flight. */
-  localEphemeral = new Uint8Array(KEY);
-  remoteEphemeral = new Uint8Array(KEY);
+  readonly localEphemeral: Uint8Array;
+  readonly remoteEphemeral: Uint8Array;
   localIndex = 0;
   remoteIndex = 0;
   /** Greatest TAI64N accepted from this peer: initiations must move it forward (replay protection). */
-  readonly latestTimestamp = new Uint8Array(12);
+  readonly latestTimestamp: Uint8Array;
   lastInitiationConsumption = -Infinity;
   lastSentHandshake = -Infinity;
-  /** DH(our static, their static), computed once: the `ss` of every exchange. */
+  /**
+   * DH(our static, their static), computed once when the peer is configured
+   * (as wireguard-go does): the `ss` of every exchange, so each handshake
+   * costs one X25519 less on each side. 32 bytes per peer; the keys it comes
+   * from are fixed for the life of this object (a key change builds a new
+   * peer).
+   */
   readonly precomputedStaticStatic: Uint8Array;
+  /**
+   * HASH(initial hash || their static): the initiator's hash after the IK
+   * pre-message `<- s`, the same for every initiation to this peer. Filled by
+   * the first createInitiation, for the Noise object `initiatorHashOf` (the
+   * initial hash depends on its protocol name and prologue). 32 bytes per
+   * peer for one BLAKE2s compression per initiation.
+   */
+  readonly initiatorHash: Uint8Array;
+  initiatorHashOf: Noise | null = null;
 
   constructor(
     readonly remoteStatic: Uint8Array,
     readonly presharedKey: Uint8Array,
     localPrivate: Uint8Array,
   ) {
-    this.precomputedStaticStatic = x25519(localPrivate, remoteStatic);
+    const buffer = new ArrayBuffer(HS_BYTES);
+    this.hash = new Uint8Array(buffer, HS_HASH, KEY);
+    this.chainKey = new Uint8Array(buffer, HS_CHAIN_KEY, KEY);
+    this.localEphemeral = new Uint8Array(buffer, HS_LOCAL_EPHEMERAL, KEY);
+    this.remoteEphemeral = new Uint8Array(buffer, HS_REMOTE_EPHEMERAL, KEY);
+    this.precomputedStaticStatic = new Uint8Array(buffer, HS_STATIC_STATIC, KEY);
+    this.initiatorHash = new Uint8Array(buffer, HS_INITIATOR_HASH, KEY);
+    this.latestTimestamp = new Uint8Array(buffer, HS_TIMESTAMP, 12);
+    const ss = x25519(localPrivate, remoteStatic);
+    this.precomputedStaticStatic.set(ss);
+    ss.fill(0);
   }
 
   /** Erases everything of the exchange in flight (whitepaper §6.1: no key material lingers). */
@@ -91,12 +120,38 @@ export interface ConsumedInitiation {
   payload: Uint8Array;
 }
 
-/** The local static identity and the constants derived from the protocol name. */
+/**
+ * The local static identity, the constants derived from the protocol name,
+ * and the handshake's scratch. Every intermediate (chaining key, hash, AEAD
+ * key, the consumed initiation) lives in buffers of this object and results
+ * are copied into the peer's Handshake, so hashing allocates nothing; what
+ * the handshake still allocates is the X25519 arithmetic.
+ */
 export class Noise {
   readonly publicKey: Uint8Array;
   private readonly initialChainKey: Uint8Array;
   private readonly initialHash: Uint8Array;
-  private readonly zeroNonce = new Uint8Array(12);
+  /**
+   * HMAC prefixes of the initial chaining key: every exchange's first KDF
+   * (mixing e) is keyed with it, so its pad blocks are compressed once here.
+   */
+  private readonly initialChainKeyPrefixes = new HmacPrefixes();
+  /** HASH(initialHash || our public key): the responder's hash after the `<- s` pre-message, the same for every exchange. */
+  private readonly responderInitialHash: Uint8Array;
+  private readonly hx = new WgHash();
+  private readonly zeroNonce: Uint8Array;
+  private readonly c: Uint8Array;
+  private readonly h: Uint8Array;
+  private readonly k: Uint8Array;
+  private readonly t: Uint8Array;
+  private readonly ePub: Uint8Array;
+  /** The initiator's sealed static, decrypted here (never in the caller's datagram). */
+  private readonly staticBox: Uint8Array;
+  private readonly remoteStaticView: Uint8Array;
+  /** A sealed payload decrypted; grows if a longer payload comes (WireGuard's are 12 and 0 bytes). */
+  private payloadBox = new Uint8Array(12 + TAG);
+  /** The result of consumeInitiation, reused: valid until the next call. */
+  private readonly consumed: ConsumedInitiation;
 
   constructor(
     readonly privateKey: Uint8Array,
@@ -105,15 +160,53 @@ export class Noise {
     prologue: Uint8Array = ascii(IDENTIFIER),
   ) {
     this.publicKey = publicKey(privateKey);
+    // The byte scratch as views on one buffer (a view costs 4 heap slots on XS, an array with its own buffer 7).
+    const buffer = new ArrayBuffer(11 * KEY + KEY + TAG + 12);
+    let at = 0;
+    const view = (n: number): Uint8Array => {
+      const v = new Uint8Array(buffer, at, n);
+      at += n;
+      return v;
+    };
+    this.initialChainKey = view(KEY);
+    this.initialHash = view(KEY);
+    this.responderInitialHash = view(KEY);
+    this.c = view(KEY);
+    this.h = view(KEY);
+    this.k = view(KEY);
+    this.t = view(KEY);
+    this.ePub = view(KEY);
+    this.staticBox = view(KEY + TAG);
+    this.remoteStaticView = this.staticBox.subarray(0, KEY);
+    this.zeroNonce = view(12);
+    this.consumed = {
+      handshake: null as unknown as Handshake,
+      hash: view(KEY),
+      chainKey: view(KEY),
+      remoteEphemeral: view(KEY),
+      payload: this.payloadBox.subarray(0, 12),
+    };
     // Noise §5.2 InitializeSymmetric: names longer than HASHLEN are hashed; WireGuard's is 37 bytes.
+    const hx = this.hx;
     const name = ascii(protocolName);
-    if (name.length <= KEY) {
-      this.initialChainKey = new Uint8Array(KEY);
-      this.initialChainKey.set(name);
-    } else {
-      this.initialChainKey = hash(name);
-    }
-    this.initialHash = hash(this.initialChainKey, prologue);
+    if (name.length <= KEY) this.initialChainKey.set(name);
+    else hx.hash(this.initialChainKey, name);
+    hx.hash(this.initialHash, this.initialChainKey, prologue);
+    hx.hmacPrefixes(this.initialChainKey, this.initialChainKeyPrefixes);
+    hx.hash(this.responderInitialHash, this.initialHash, this.publicKey);
+  }
+
+  /** Erases the scratch that held key material. */
+  private wipe(): void {
+    this.c.fill(0);
+    this.k.fill(0);
+    this.t.fill(0);
+  }
+
+  /** The payload scratch, at least n bytes. */
+  private payloadScratch(n: number): Uint8Array {
+    if (this.payloadBox.length < n) this.payloadBox = new Uint8Array(n);
+    return this.payloadBox;
   }
 
   /**
@@ -122,42 +215,50 @@ export class Noise {
    */
   createInitiation(hs: Handshake, ephemeralPrivate: Uint8Array, payload: Uint8Array, out: Uint8Array, off: number): boolean {
     const aead = this.aead;
-    let c = this.initialChainKey;
-    let h = hash(this.initialHash, hs.remoteStatic); // IK pre-message: <- s
+    const hx = this.hx;
+    const c = this.c, h = this.h, k = this.k;
+    // IK pre-message: <- s
+    if (hs.initiatorHashOf !== this) {
+      hx.hash(hs.initiatorHash, this.initialHash, hs.remoteStatic);
+      hs.initiatorHashOf = this;
+    }
     const ePub = publicKey(ephemeralPrivate);
     // e: in the psk modes e is also mixed into the key
     out.set(ePub, off);
-    c = kdf1(c, ePub)[0];
-    h = hash(h, ePub);
+    hx.kdf(this.initialChainKey, this.initialChainKeyPrefixes, ePub, 0, KEY, c, null, null);
+    hx.hash(h, hs.initiatorHash, ePub);
     // es
     const es = x25519(ephemeralPrivate, hs.remoteStatic);
-    if (isZero(es)) return false;
-    let [ck, k] = kdf2(c, es);
+    if (isZero(es)) return this.refuse();
+    hx.kdf(c, null, es, 0, KEY, c, k, null);
+    es.fill(0);
     // s
     const sOff = off + KEY;
     out.set(this.publicKey, sOff);
     aead.seal(k, this.zeroNonce, out, sOff, KEY, h);
-    h = hash(h, out.subarray(sOff, sOff + KEY + TAG));
+    hx.hash(h, h, out, sOff, KEY + TAG);
     // ss
-    if (isZero(hs.precomputedStaticStatic)) return false;
-    [ck, k] = kdf2(ck, hs.precomputedStaticStatic);
+    if (isZero(hs.precomputedStaticStatic)) return this.refuse();
+    hx.kdf(c, null, hs.precomputedStaticStatic, 0, KEY, c, k, null);
     // payload (timestamp)
     const pOff = sOff + KEY + TAG;
     out.set(payload, pOff);
     aead.seal(k, this.zeroNonce, out, pOff, payload.length, h);
-    h = hash(h, out.subarray(pOff, pOff + payload.length + TAG));
+    hx.hash(h, h, out, pOff, payload.length + TAG);
 
-    hs.chainKey = ck;
-    hs.hash = h;
+    hs.chainKey.set(c);
+    hs.hash.set(h);
     hs.localEphemeral.set(ephemeralPrivate);
     hs.state = HS_INITIATION_CREATED;
+    this.wipe();
     return true;
   }
 
   /**
    * Message 1 (responder): decrypts s, finds the peer's handshake with `lookup`,
    * then decrypts the payload. Commits nothing: the caller checks the
-   * timestamp and flood rules before it adopts the result.
+   * timestamp and flood rules before it adopts the result. The result is
+   * this object's scratch, valid until the next call.
    */
   consumeInitiation(
     msg: Uint8Array,
@@ -166,103 +267,140 @@ export class Noise {
     lookup: (remoteStatic: Uint8Array) => Handshake | null,
   ): ConsumedInitiation | null {
     const aead = this.aead;
-    const ePub = copyOf(msg, off, off + KEY);
-    let c = kdf1(this.initialChainKey, ePub)[0];
-    let h = hash(hash(this.initialHash, this.publicKey), ePub);
+    const hx = this.hx;
+    const c = this.c, h = this.h, k = this.k;
+    const ePub = this.ePub;
+    ePub.set(msg.subarray(off, off + KEY));
+    hx.kdf(this.initialChainKey, this.initialChainKeyPrefixes, ePub, 0, KEY, c, null, null);
+    hx.hash(h, this.responderInitialHash, ePub);
     // es (from the responder's side: DH(s, e))
     const es = x25519(this.privateKey, ePub);
-    if (isZero(es)) return null;
-    let [ck, k] = kdf2(c, es);
+    if (isZero(es)) return this.fail();
+    hx.kdf(c, null, es, 0, KEY, c, k, null);
+    es.fill(0);
     // s
     const sOff = off + KEY;
-    const sealedStatic = copyOf(msg, sOff, sOff + KEY + TAG);
-    const remoteStatic = sealedStatic.slice();
-    if (!aead.open(k, this.zeroNonce, remoteStatic, 0, KEY + TAG, h)) return null;
-    h = hash(h, sealedStatic);
-    const handshake = lookup(remoteStatic.subarray(0, KEY));
-    if (!handshake) return null;
+    const box = this.staticBox;
+    box.set(msg.subarray(sOff, sOff + KEY + TAG));
+    if (!aead.open(k, this.zeroNonce, box, 0, KEY + TAG, h)) return this.fail();
+    hx.hash(h, h, msg, sOff, KEY + TAG);
+    const handshake = lookup(this.remoteStaticView);
+    if (!handshake) return this.fail();
     // ss
-    if (isZero(handshake.precomputedStaticStatic)) return null;
-    [ck, k] = kdf2(ck, handshake.precomputedStaticStatic);
+    if (isZero(handshake.precomputedStaticStatic)) return this.fail();
+    hx.kdf(c, null, handshake.precomputedStaticStatic, 0, KEY, c, k, null);
     // payload
     const pOff = sOff + KEY + TAG;
-    const sealedPayload = copyOf(msg, pOff, pOff + payloadLength + TAG);
-    const payload = sealedPayload.slice();
-    if (!aead.open(k, this.zeroNonce, payload, 0, payloadLength + TAG, h)) return null;
-    h = hash(h, sealedPayload);
-    return { handshake, hash: h, chainKey: ck, remoteEphemeral: ePub, payload: payload.subarray(0, payloadLength) };
+    const sealedLength = payloadLength + TAG;
+    const payload = this.payloadScratch(sealedLength);
+    payload.set(msg.subarray(pOff, pOff + sealedLength));
+    if (!aead.open(k, this.zeroNonce, payload, 0, sealedLength, h)) return this.fail();
+    hx.hash(h, h, msg, pOff, sealedLength);
+
+    const out = this.consumed;
+    out.handshake = handshake;
+    out.hash.set(h);
+    out.chainKey.set(c);
+    out.remoteEphemeral.set(ePub);
+    if (out.payload.buffer !== payload.buffer || out.payload.length !== payloadLength) out.payload = payload.subarray(0, payloadLength);
+    this.wipe();
+    return out;
+  }
+
+  private fail(): null {
+    this.wipe();
+    return null;
+  }
+
+  private refuse(): false {
+    this.wipe();
+    return false;
   }
 
   /** Adopts a consumed initiation into the peer's handshake state. */
   acceptInitiation(consumed: ConsumedInitiation, remoteIndex: number): void {
     const hs = consumed.handshake;
-    hs.hash = consumed.hash;
-    hs.chainKey = consumed.chainKey;
+    hs.hash.set(consumed.hash);
+    hs.chainKey.set(consumed.chainKey);
     hs.remoteEphemeral.set(consumed.remoteEphemeral);
     hs.remoteIndex = remoteIndex;
     hs.state = HS_INITIATION_CONSUMED;
+    consumed.chainKey.fill(0);
   }
 
   /** Message 2 (responder): writes e and the sealed payload at out[off..). */
   createResponse(hs: Handshake, ephemeralPrivate: Uint8Array, payload: Uint8Array, out: Uint8Array, off: number): boolean {
     if (hs.state !== HS_INITIATION_CONSUMED) return false;
+    const hx = this.hx;
+    const c = this.c, h = this.h, k = this.k, t = this.t;
     const ePub = publicKey(ephemeralPrivate);
     out.set(ePub, off);
-    let c = kdf1(hs.chainKey, ePub)[0];
-    let h = hash(hs.hash, ePub);
+    hx.kdf(hs.chainKey, null, ePub, 0, KEY, c, null, null);
+    hx.hash(h, hs.hash, ePub);
     // ee
     const ee = x25519(ephemeralPrivate, hs.remoteEphemeral);
-    if (isZero(ee)) return false;
-    c = kdf1(c, ee)[0];
+    if (isZero(ee)) return this.refuse();
+    hx.kdf(c, null, ee, 0, KEY, c, null, null);
+    ee.fill(0);
     // se
     const se = x25519(ephemeralPrivate, hs.remoteStatic);
-    if (isZero(se)) return false;
-    c = kdf1(c, se)[0];
+    if (isZero(se)) return this.refuse();
+    hx.kdf(c, null, se, 0, KEY, c, null, null);
+    se.fill(0);
     // psk (psk2: mixed at the end of message 2)
-    const [ck, t, k] = kdf3(c, hs.presharedKey);
-    h = hash(h, t);
+    hx.kdf(c, null, hs.presharedKey, 0, KEY, c, t, k);
+    hx.hash(h, h, t);
     const pOff = off + KEY;
     out.set(payload, pOff);
     this.aead.seal(k, this.zeroNonce, out, pOff, payload.length, h);
-    h = hash(h, out.subarray(pOff, pOff + payload.length + TAG));
+    hx.hash(h, h, out, pOff, payload.length + TAG);
 
-    hs.chainKey = ck;
-    hs.hash = h;
+    hs.chainKey.set(c);
+    hs.hash.set(h);
     hs.localEphemeral.set(ephemeralPrivate);
     hs.state = HS_RESPONSE_CREATED;
+    this.wipe();
     return true;
   }
 
   /**
    * Message 2 (initiator): checks it against our initiation in flight. On
-   * success commits and returns the payload; on failure changes nothing.
+   * success commits and returns the payload (this object's scratch, valid
+   * until the next call); on failure changes nothing.
    */
   consumeResponse(hs: Handshake, msg: Uint8Array, off: number, payloadLength: number): Uint8Array | null {
     if (hs.state !== HS_INITIATION_CREATED) return null;
-    const ePub = copyOf(msg, off, off + KEY);
-    let c = kdf1(hs.chainKey, ePub)[0];
-    let h = hash(hs.hash, ePub);
+    const hx = this.hx;
+    const c = this.c, h = this.h, k = this.k, t = this.t;
+    const ePub = this.ePub;
+    ePub.set(msg.subarray(off, off + KEY));
+    hx.kdf(hs.chainKey, null, ePub, 0, KEY, c, null, null);
+    hx.hash(h, hs.hash, ePub);
     // ee
     const ee = x25519(hs.localEphemeral, ePub);
-    if (isZero(ee)) return null;
-    c = kdf1(c, ee)[0];
+    if (isZero(ee)) return this.fail();
+    hx.kdf(c, null, ee, 0, KEY, c, null, null);
+    ee.fill(0);
     // se (from the initiator's side: DH(s, e))
     const se = x25519(this.privateKey, ePub);
-    if (isZero(se)) return null;
-    c = kdf1(c, se)[0];
+    if (isZero(se)) return this.fail();
+    hx.kdf(c, null, se, 0, KEY, c, null, null);
+    se.fill(0);
     // psk
-    const [ck, t, k] = kdf3(c, hs.presharedKey);
-    h = hash(h, t);
+    hx.kdf(c, null, hs.presharedKey, 0, KEY, c, t, k);
+    hx.hash(h, h, t);
     const pOff = off + KEY;
-    const sealed = copyOf(msg, pOff, pOff + payloadLength + TAG);
-    const payload = sealed.slice();
-    if (!this.aead.open(k, this.zeroNonce, payload, 0, payloadLength + TAG, h)) return null;
-    h = hash(h, sealed);
+    const sealedLength = payloadLength + TAG;
+    const payload = this.payloadScratch(sealedLength);
+    payload.set(msg.subarray(pOff, pOff + sealedLength));
+    if (!this.aead.open(k, this.zeroNonce, payload, 0, sealedLength, h)) return this.fail();
+    hx.hash(h, h, msg, pOff, sealedLength);
 
-    hs.chainKey = ck;
-    hs.hash = h;
+    hs.chainKey.set(c);
+    hs.hash.set(h);
     hs.remoteEphemeral.set(ePub);
     hs.state = HS_RESPONSE_CONSUMED;
+    this.wipe();
     return payload.subarray(0, payloadLength);
   }
 
@@ -276,11 +414,9 @@ export class Noise {
     if (hs.state === HS_RESPONSE_CONSUMED) initiator = true;
     else if (hs.state === HS_RESPONSE_CREATED) initiator = false;
     else return false;
-    const [t1, t2] = kdf2(hs.chainKey, new Uint8Array(0));
-    sendKey.set(initiator ? t1 : t2);
-    receiveKey.set(initiator ? t2 : t1);
-    t1.fill(0);
-    t2.fill(0);
+    // KDF2(chaining key, empty): t1 is the initiator's sending key.
+    if (initiator) this.hx.kdf(hs.chainKey, null, hs.chainKey, 0, 0, sendKey, receiveKey, null);
+    else this.hx.kdf(hs.chainKey, null, hs.chainKey, 0, 0, receiveKey, sendKey, null);
     hs.state = HS_ZEROED;
     hs.chainKey.fill(0);
     hs.hash.fill(0);

@@ -79,7 +79,11 @@ export function publicKey(privateKey: Uint8Array): Uint8Array {
 
 /** True if every byte is zero, in time independent of the contents (for the RFC 7748 §6.1 all-zero check). */
 export function isZero(bytes: Uint8Array): boolean {
+  const n = bytes.length;
   let acc = 0;
-  for (let i = 0; i < bytes.length; i++) acc |= bytes[i];
+  let i = 0;
+  // Four bytes a step: the check runs on every DH result of a handshake.
+  for (; i + 4 <= n; i += 4) acc |= bytes[i] | bytes[i + 1] | bytes[i + 2] | bytes[i + 3];
+  for (; i < n; i++) acc |= bytes[i];
   return acc === 0;
 }

@@ -10,9 +10,11 @@
 import { poly1305 as noblePoly1305 } from '@noble/ciphers/_poly1305.js';
 import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { blake2s } from '@noble/hashes/blake2.js';
+import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
 import { ChaChaPoly } from '../../modules/crypto/aead';
 import { ChaCha20, type ChaChaStream } from '../../modules/crypto/chacha20';
-import { hash, hmac, kdf1, kdf2, kdf3, mac } from '../../modules/crypto/hash';
+import { Blake2s } from '../../modules/crypto/blake2s';
+import { HmacPrefixes, WgHash, hash, hmac, kdf1, kdf2, kdf3, mac } from '../../modules/crypto/hash';
 import { Poly1305 } from '../../modules/crypto/poly1305';
 import { isZero, publicKey, x25519 } from '../../modules/crypto/x25519';
 import rfc8439 from '../vectors/rfc8439-chacha20-poly1305.json' with { type: 'json' };
@@ -388,6 +390,97 @@ export const cases: Case[] = [
       }
     }
     equalBytes(hash(...digests), fromHex(st.grandHash), 'grand hash');
+  }],
+
+  ['BLAKE2s context: RFC 7693 Appendix B ("abc") and the first keyed KAT entries, little-endian and byte-wise paths', () => {
+    const b = blake2sVectors;
+    const msg = new Uint8Array(256).map((_, i) => i);
+    const key = fromHex(b.kat.key);
+    for (const portable of [false, true]) {
+      const s = new Blake2s(portable);
+      const out = new Uint8Array(32);
+      s.init().update(fromHex(b.abc.message)).digest(out);
+      equalBytes(out, fromHex(b.abc.hash), `abc (portable ${portable})`);
+      // Byte by byte, through updateByte.
+      s.init();
+      for (const x of fromHex(b.abc.message)) s.updateByte(x);
+      s.digest(out);
+      equalBytes(out, fromHex(b.abc.hash), `abc byte by byte (portable ${portable})`);
+      for (const v of b.kat.keyed) {
+        // Whole, and split at every block-relevant point, from an offset into a larger buffer.
+        s.init(32, key).update(msg, 0, v.len).digest(out);
+        equalBytes(out, fromHex(v.hash), `keyed len ${v.len} (portable ${portable})`);
+        const cut = v.len >> 1;
+        const shifted = new Uint8Array(v.len + 7);
+        shifted.set(msg.subarray(0, v.len), 5);
+        s.init(32, key).update(shifted, 5, cut).update(shifted, 5 + cut, v.len - cut).digest(out);
+        equalBytes(out, fromHex(v.hash), `keyed len ${v.len} in parts (portable ${portable})`);
+      }
+      for (const v of b.kat.unkeyed) {
+        s.init().update(msg.subarray(0, v.len)).digest(out);
+        equalBytes(out, fromHex(v.hash), `unkeyed len ${v.len} (portable ${portable})`);
+      }
+    }
+    throws(() => new Blake2s().init(33), 'a 33-byte digest was accepted');
+    throws(() => new Blake2s().init(32, new Uint8Array(33)), 'a 33-byte key was accepted');
+  }],
+
+  ['BLAKE2s, MAC, HMAC and KDF contexts against noble blake2s/hmac on seeded random inputs', () => {
+    const rand = prng(0x626c616b);
+    const hx = new WgHash();
+    for (const portable of [false, true]) {
+      const s = new Blake2s(portable);
+      for (let len = 0; len <= 300; len += len < 140 ? 1 : 17) {
+        const data = rand(len);
+        const outLen = 1 + (rand(1)[0] % 32);
+        const keyLen = rand(1)[0] % 33;
+        const key = rand(keyLen);
+        const expected = blake2s(data, { dkLen: outLen, key: keyLen > 0 ? key : undefined });
+        const out = new Uint8Array(outLen + 3);
+        const cut = len === 0 ? 0 : rand(1)[0] % (len + 1);
+        s.init(outLen, keyLen > 0 ? key : null).update(data, 0, cut).update(data, cut).digest(out, 3);
+        equalBytes(out.subarray(3), expected, `blake2s len ${len} out ${outLen} key ${keyLen} (portable ${portable})`);
+      }
+    }
+    const out = new Uint8Array(32), o2 = new Uint8Array(32), o3 = new Uint8Array(32);
+    for (let i = 0; i < 60; i++) {
+      const a = rand(32), key = rand(i % 3 === 0 ? 32 : i % 65), data = rand(i * 3);
+      hx.hash(out, a, data, 0, data.length);
+      equalBytes(out, blake2s(concat(a, data)), `hash ${i}`);
+      const macKey = rand(1 + (i % 32));
+      const macOut = new Uint8Array(20);
+      hx.mac(macOut, 4, macKey, data, 0, data.length);
+      equalBytes(macOut.subarray(4), blake2s(data, { key: macKey, dkLen: 16 }), `mac ${i}`);
+      equalBytes(mac(macKey, data), blake2s(data, { key: macKey, dkLen: 16 }), `mac() ${i}`);
+      hx.hmac(out, key, data);
+      const h1 = nobleHmac(blake2s, key, data);
+      equalBytes(out, h1, `hmac ${i}`);
+      equalBytes(hmac(key, data), h1, `hmac() ${i}`);
+      // KDF_n from its definition (whitepaper §5.4) on noble's HMAC.
+      const t0 = nobleHmac(blake2s, key, data);
+      const t1 = nobleHmac(blake2s, t0, new Uint8Array([1]));
+      const t2 = nobleHmac(blake2s, t0, concat(t1, new Uint8Array([2])));
+      const t3 = nobleHmac(blake2s, t0, concat(t2, new Uint8Array([3])));
+      hx.kdf(key, null, data, 0, data.length, out, o2, o3);
+      equalBytes(out, t1, `kdf3 t1 ${i}`);
+      equalBytes(o2, t2, `kdf3 t2 ${i}`);
+      equalBytes(o3, t3, `kdf3 t3 ${i}`);
+      // Saved key prefixes give the same, for a non-empty input.
+      const prefixes = new HmacPrefixes();
+      hx.hmacPrefixes(key, prefixes);
+      if (data.length > 0) {
+        hx.kdf(null, prefixes, data, 0, data.length, out, o2, null);
+        equalBytes(out, t1, `kdf2 from prefixes t1 ${i}`);
+        equalBytes(o2, t2, `kdf2 from prefixes t2 ${i}`);
+      }
+      // The chaining key updated in place: out1 aliases the key, out2 the input.
+      if (key.length === 32 && data.length === 32) {
+        const c = key.slice(), x = data.slice();
+        hx.kdf(c, null, x, 0, 32, c, x, null);
+        equalBytes(c, t1, `kdf2 in place t1 ${i}`);
+        equalBytes(x, t2, `kdf2 in place t2 ${i}`);
+      }
+    }
   }],
 
   ['HMAC-BLAKE2s and KDF1/KDF2/KDF3: wireguard-go kdf_test.go', () => {

@@ -99,6 +99,24 @@ export const cases: Case[] = [
   ...(vectors.vectors as Vector[])
     .filter((v) => v.protocol_name === 'Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s')
     .map((v, i): Case => [`cacophony ${v.protocol_name} #${i}`, () => runVector(v)]),
+  ['The initiator hash cached per peer follows the Noise object (protocol name and prologue) that uses it', () => {
+    const aead = new ChaChaPoly();
+    const wg = new Noise(key(1), aead);
+    const other = new Noise(key(1), aead, 'Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s', new Uint8Array([1, 2, 3]));
+    const remote = publicKey(key(2));
+    const ts = key(4).subarray(0, 12);
+    const fresh = (noise: Noise) => {
+      const m = new Uint8Array(initiationBodySize(12));
+      ok(noise.createInitiation(new Handshake(remote, key(3), key(1)), key(5), ts, m, 0));
+      return m;
+    };
+    const hs = new Handshake(remote, key(3), key(1));
+    for (const noise of [wg, wg, other, other, wg]) {
+      const m = new Uint8Array(initiationBodySize(12));
+      ok(noise.createInitiation(hs, key(5), ts, m, 0));
+      equalBytes(m, fresh(noise), 'initiation with a reused handshake');
+    }
+  }],
   ['WireGuard construction: both sides derive the same keys; a flipped bit fails', () => {
     const aead = new ChaChaPoly();
     const a = new Noise(key(1), aead);
