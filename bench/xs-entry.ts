@@ -15,9 +15,7 @@ import { Device, type DeviceHost } from '../modules/device';
 import { INITIATION_SIZE, RESPONSE_SIZE, TRANSPORT_DATA } from '../modules/messages';
 import { Handshake, Noise, type ConsumedInitiation } from '../modules/noise';
 import { SessionTable } from '../modules/table';
-import { Peer } from '../modules/peer';
-import { CookieGenerator } from '../modules/cookie';
-import { DropCounters } from '../modules/drops';
+import { Keypair } from '../modules/keypair';
 
 declare function gc(): void;
 
@@ -270,6 +268,30 @@ class NoiseHandshake {
     if (d === 0) this.ok++;
     else this.failed++;
   }
+
+  /**
+   * The initiator's side alone: create the initiation, consume the response
+   * in msg2, Split. The ephemerals and timestamp are fixed, so after one
+   * run() every exchange writes the same two messages, and the response in
+   * msg2 stays valid for each new initiation.
+   */
+  initiatorSide(): void {
+    const [is, ir] = this.keys;
+    const created = this.noiseI.createInitiation(this.hsI, this.eI, this.timestamp, this.msg1, 8);
+    if (!created || this.noiseI.consumeResponse(this.hsI, this.msg2, 12, 0) === null || !this.noiseI.deriveKeys(this.hsI, is, ir)) this.failed++;
+  }
+
+  /** The responder's side alone: consume the initiation in msg1, create the response, Split (see initiatorSide). */
+  responderSide(): void {
+    const [, , rs, rr] = this.keys;
+    const consumed: ConsumedInitiation | null = this.noiseR.consumeInitiation(this.msg1, 8, 12, this.lookup);
+    if (consumed === null) {
+      this.failed++;
+      return;
+    }
+    this.noiseR.acceptInitiation(consumed, 1);
+    if (!this.noiseR.createResponse(this.hsR, this.eR, EMPTY, this.msg2, 12) || !this.noiseR.deriveKeys(this.hsR, rs, rr)) this.failed++;
+  }
 }
 
 const HUB_ADDRESS = '198.51.100.1';
@@ -386,8 +408,6 @@ const bench = {
   /** bytesPerPeer: what a measurement holds, dropped between heap readings. */
   held: null as unknown,
   partners: [] as Device[],
-  /** The Device-wide AEAD context a Peer is given (not part of the peer). */
-  sharedAead: new ChaChaPoly(),
   net: new Net(),
 
   setup(sizes: number[]): void {
@@ -423,25 +443,62 @@ const bench = {
 
   /**
    * Builds what a heap reading should see: a gateway with n established
-   * peers, a session pool of 1 or 0 sets, or one part of a peer on its own.
+   * peers, or a session pool of 1 or 0 sets.
    */
-  hold(kind: 'hub' | 'table1' | 'table0' | 'peer' | 'handshake' | 'cookies' | 'drops', n = 0): ArrayBuffer {
+  hold(kind: 'hub' | 'table1' | 'table0', n = 0): ArrayBuffer {
     if (kind === 'hub') {
       const hub = buildHub(n, limits, bench.partners, bench.net);
       bench.held = hub;
-      return encode({ established: hub.established, bufferBytes: bufferBytes(hub.device) });
+      // The resend ring is one buffer for the whole device, of a fixed budget, allocated only when
+      // some peer has the extensions on: the 0-peer hub has none, so bytesPerPeer takes it out.
+      const recovery = (hub.device as unknown as { recovery: { ring: object } }).recovery;
+      return encode({ established: hub.established, bufferBytes: bufferBytes(hub.device), resendRingBytes: bufferBytes(recovery.ring) });
     }
-    const key = publicKey(rng.bytes(32));
-    const priv = rng.bytes(32);
-    const config = peerConfig(key, 0x0a650002, { address: '192.0.2.1', port: HUB_PORT + 1 });
-    const held =
-      kind === 'table1' || kind === 'table0' ? new SessionTable(kind === 'table1' ? 1 : 0, limits.replayWindow)
-      : kind === 'peer' ? new Peer(0, config, 'unused', priv, bench.sharedAead)
-      : kind === 'handshake' ? new Handshake(key, new Uint8Array(32), priv)
-      : kind === 'cookies' ? new CookieGenerator(key, bench.sharedAead)
-      : new DropCounters();
+    const held = new SessionTable(kind === 'table1' ? 1 : 0, limits.replayWindow);
     bench.held = held;
     return encode({ bufferBytes: bufferBytes(held) });
+  },
+
+  /**
+   * bytesPerPeer's breakdown: takes one part away from every peer of the held
+   * hub (parts in this order: each assumes the ones before are gone), so the
+   * heap reading after it tells what that part held. Replies the ArrayBuffer
+   * bytes the hub still reaches.
+   */
+  strip(part: 'none' | 'session' | 'handshake' | 'cookies' | 'state' | 'config' | 'peers'): ArrayBuffer {
+    const hub = bench.held as { device: Device };
+    // The bench reaches into private fields: this is a measurement, not an API.
+    const device = hub.device as unknown as {
+      peers: Record<string, unknown>[];
+      config: { peers: unknown[] };
+      sessions: { indices: Map<number, unknown> };
+      peerByKey: Map<string, unknown>;
+    };
+    const peers = device.peers;
+    // A field that is not there (renamed) would leave its bytes in the remainder unnoticed.
+    const clear = (p: Record<string, unknown>, ...keys: string[]) => {
+      for (const k of keys) {
+        if (!(k in p)) throw new Error(`strip: a Peer has no field ${k}`);
+        p[k] = null;
+      }
+    };
+    for (const p of peers) {
+      if (part === 'session') clear(p, 'slots', 'previous', 'current', 'next');
+      else if (part === 'handshake' || part === 'cookies') clear(p, part);
+      // The peer's numeric state, byte fields and their views, drop counters and staging queue.
+      else if (part === 'state') clear(p, 'numbers', 'bytes', 'prodId', 'prodIdOut', 'drops', 'staged');
+      else if (part === 'config') clear(p, 'config');
+    }
+    if (part === 'session') {
+      for (const [index, v] of device.sessions.indices) if (v instanceof Keypair) device.sessions.indices.delete(index);
+    } else if (part === 'config') {
+      device.config.peers.length = 0;
+    } else if (part === 'peers') {
+      peers.length = 0;
+      device.peerByKey.clear();
+      device.sessions.indices.clear();
+    }
+    return encode({ bufferBytes: bufferBytes(hub.device) });
   },
 
   drop(): void {

@@ -13,7 +13,10 @@
  * - heap slots per packet: allocated per packet in steady state (meter.ts:
  *   warm-up, heap grown first, cross-checked against a tiny run).
  * - handshake: modules/noise.ts, both sides (initiation create + consume,
- *   response create + consume, Split on each side); also through two Devices
+ *   response create + consume, Split on each side), and each side alone
+ *   (handshakeComputronsPerSide: the initiator creates, consumes the
+ *   response and splits; the responder consumes, responds and splits; the
+ *   two add up to the handshake less its key comparison); also through two Devices
  *   (MACs, admission, index table, the confirming HELLO). x25519: one
  *   scalar multiplication on noble's Montgomery ladder (modules/crypto/x25519.ts).
  * - bytes per peer: see bytesPerPeer() below.
@@ -23,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleFile } from '../tests/xs/bundle.ts';
 import { measure, type Measurement } from '../tests/xs/meter.ts';
 import { XSWorker, xsnapMissingReason } from '../tests/xs/worker.ts';
+import { SLOTS_PER_SESSION } from '../modules/table.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const B = 'globalThis.__homewardBench';
@@ -47,6 +51,7 @@ export const XS_TITLE =
 interface HeldInfo {
   established?: number;
   bufferBytes: number;
+  resendRingBytes?: number;
 }
 
 function decode<T>(reply: Uint8Array): T {
@@ -73,24 +78,69 @@ async function heldSlots(worker: XSWorker, hold: string): Promise<{ slots: numbe
   return { slots: withIt - without - control, info };
 }
 
+/** The parts strip() takes away from every peer of a held hub, in this order (see bytesPerPeer). */
+const PARTS = ['session', 'handshake', 'cookies', 'state', 'config', 'peers'] as const;
+
+/**
+ * Slots and ArrayBuffer bytes per peer that each part of PARTS held: a hub
+ * of PEERS established peers is built, then the parts are taken away from
+ * every peer one after another, each heap reading after gc().
+ */
+async function strippedParts(worker: XSWorker): Promise<Record<(typeof PARTS)[number], { slots: number; bufferBytes: number }>> {
+  const read = async (script: string) => {
+    const r = await worker.evaluate(script);
+    return { count: r.meter.currentHeapCount, bufferBytes: r.reply.length ? decode<HeldInfo>(r.reply).bufferBytes : 0 };
+  };
+  const held = decode<HeldInfo>((await worker.evaluate(`${B}.hold('hub', ${PEERS});`)).reply);
+  const strip = (part: string) => read(`(() => { const r = ${B}.strip('${part}'); gc(); return r; })();`);
+  // Each evaluation leaves a slot or so behind: two readings that strip nothing measure that drift.
+  const first = await strip('none');
+  let before = await strip('none');
+  const drift = before.count - first.count;
+  if (before.bufferBytes !== held.bufferBytes) throw new Error('bytesPerPeer: strip(none) changed the hub');
+  const out = {} as Record<(typeof PARTS)[number], { slots: number; bufferBytes: number }>;
+  for (const part of PARTS) {
+    const after = await strip(part);
+    out[part] = { slots: (before.count - after.count + drift) / PEERS, bufferBytes: (before.bufferBytes - after.bufferBytes) / PEERS };
+    before = after;
+  }
+  await worker.evaluate(`${B}.reset();`);
+  return out;
+}
+
 /**
  * bytesPerPeer: live heap per established peer, from a gateway Device with 8
  * configured and established peers minus the same Device with 0 peers, / 8,
- * × 16 bytes per slot, each read after gc() (heldSlots). The session pool
- * (three keypair slots with replay windows per set) is allocated at start with
- * capacity min(maxPeers, max(1, peers)), so the 0-peer Device has 1 set and
- * the 8-peer one 8: the 7 extra sets, measured on their own (a SessionTable of
- * 1 minus one of 0), are taken out so that capacity is in effect fixed.
- * `bytesPerSessionSet` is what each established peer holds from the pool on
- * top, and `bytesPerPeerWithSession` the sum. Slots count objects, closures
- * and property tables, not the bytes inside ArrayBuffers or strings (XS's
- * chunk heap): `bufferBytesPerPeer` adds those up by walking the object graph.
- * `peerBytesBreakdown` splits bytesPerPeer: the Peer object's own fields and
- * small arrays with its PeerConfig, its Handshake, CookieGenerator and
- * DropCounters (each built and measured alone), and the rest the Device keeps
- * per peer (key Map entry, base64 key, route and group entries).
+ * × 16 bytes per slot, each read after gc() (heldSlots).
+ *
+ * What is counted. XS's heap has two parts: 16-byte slots (objects,
+ * properties, closures, typed-array and ArrayBuffer headers), which
+ * `currentHeapCount` counts exactly, and the chunk heap (the bytes inside
+ * ArrayBuffers, strings), which it does not; `bufferBytes*` adds up the
+ * ArrayBuffer bytes by walking the object graph (strings are left out: a
+ * peer's are its base64 key and endpoint address).
+ *
+ * - `bytesPerPeer` (the figure the project reports): slots and ArrayBuffer
+ *   bytes of the peer and of its session set together. Not counted: the
+ *   resend ring (`resendRingBytes`), one fixed buffer for the whole device
+ *   that the 0-peer Device (no peer, so no extensions) does not allocate.
+ * - `slotBytesPerPeer`: slots only, and without the session pool: the Peer, its
+ *   handshake, cookie state, counters, its PeerConfig (held by the Device)
+ *   and the Device's per-peer table entries.
+ * - `slotBytesPerSessionSet`: slots of one set of session state from the pool
+ *   (two keypair slots: keys, counters, replay windows). The pool is
+ *   allocated at start with capacity min(maxPeers, max(1, peers)), so the
+ *   0-peer Device has 1 set and the 8-peer one 8: the 7 extra sets, measured
+ *   on their own (a SessionTable of 1 minus one of 0), are taken out of
+ *   slotBytesPerPeer and reported here. Every established peer holds one set,
+ *   so its replay windows (GATEWAY_LIMITS.replayWindow counters each) are in
+ *   this figure and not in slotBytesPerPeer.
+ * - `breakdown`: the same total split by part, from stripping the parts off
+ *   a held hub (strippedParts); `deviceEntriesAndPeerObject` is the rest (the
+ *   Peer object itself, the Device's key map and index map entries, route
+ *   and group table entries).
  */
-async function bytesPerPeer(worker: XSWorker, maxPeers: number) {
+async function bytesPerPeer(worker: XSWorker, maxPeers: number, replayWindow: number) {
   const hub8 = await heldSlots(worker, `'hub', ${PEERS}`);
   const hub0 = await heldSlots(worker, `'hub', 0`);
   const set1 = await heldSlots(worker, `'table1'`);
@@ -101,30 +151,52 @@ async function bytesPerPeer(worker: XSWorker, maxPeers: number) {
   const setSlots = set1.slots - set0.slots;
   const setBuffer = set1.info.bufferBytes - set0.info.bufferBytes;
   const peerSlots = (hub8.slots - hub0.slots - extraSets * setSlots) / PEERS;
-  const peerBuffer = (hub8.info.bufferBytes - hub0.info.bufferBytes - extraSets * setBuffer) / PEERS;
-  // Where a peer's slots go: the Peer object with everything it owns, and three of its parts on their own.
-  const part = async (kind: string) => (await heldSlots(worker, `'${kind}'`)).slots * SLOT_BYTES;
-  const peer = await part('peer');
-  const handshake = await part('handshake');
-  const cookieGenerator = await part('cookies');
-  const dropCounters = await part('drops');
+  // The resend ring is device-wide and fixed in size, but only a device with extensions has one.
+  const ringBytes = (hub8.info.resendRingBytes ?? 0) - (hub0.info.resendRingBytes ?? 0);
+  const peerBuffer = (hub8.info.bufferBytes - hub0.info.bufferBytes - extraSets * setBuffer - ringBytes) / PEERS;
+  const total = Math.round((peerSlots + setSlots) * SLOT_BYTES + peerBuffer + setBuffer);
+
+  const parts = await strippedParts(worker);
+  const bytes = (p: { slots: number; bufferBytes: number }) => Math.round(p.slots * SLOT_BYTES + p.bufferBytes);
+  const breakdown = {
+    sessionSet: bytes(parts.session),
+    handshake: bytes(parts.handshake),
+    cookieGenerator: bytes(parts.cookies),
+    peerStateAndCounters: bytes(parts.state),
+    peerConfig: bytes(parts.config),
+    deviceEntriesAndPeerObject: 0,
+  };
+  breakdown.deviceEntriesAndPeerObject = total - Object.values(breakdown).reduce((a, b) => a + b, 0);
   return {
-    bytesPerPeer: Math.round(peerSlots * SLOT_BYTES),
+    bytesPerPeer: total,
     slotsPerPeer: +peerSlots.toFixed(2),
-    bytesPerSessionSet: setSlots * SLOT_BYTES,
-    bytesPerPeerWithSession: Math.round((peerSlots + setSlots) * SLOT_BYTES),
+    slotBytesPerPeer: Math.round(peerSlots * SLOT_BYTES),
+    slotBytesPerSessionSet: setSlots * SLOT_BYTES,
     bufferBytesPerPeer: Math.round(peerBuffer),
     bufferBytesPerSessionSet: setBuffer,
-    peerBytesBreakdown: {
-      peerFieldsAndConfig: peer - handshake - cookieGenerator - dropCounters,
-      handshake,
-      cookieGenerator,
-      dropCounters,
-      restInDevice: Math.round(peerSlots * SLOT_BYTES) - peer,
-    },
+    resendRingBytes: ringBytes,
+    countedInTotal: `slots and ArrayBuffer bytes of the peer and of its session set (${SLOTS_PER_SESSION} keypairs, each with a ${replayWindow}-counter replay window)`,
+    breakdown,
+    breakdownSlots: Object.fromEntries(PARTS.map((p) => [p, parts[p].slots])),
+    breakdownBufferBytes: Object.fromEntries(PARTS.map((p) => [p, parts[p].bufferBytes])),
     gatewaySlots0Peers: hub0.slots,
     gatewaySlots8Peers: hub8.slots,
   };
+}
+
+/** bytesPerPeer alone, in its own worker (quicker than the whole benchmark when only memory changed). */
+export async function benchXsMemory(): Promise<Awaited<ReturnType<typeof bytesPerPeer>> | { skipped: string }> {
+  const missing = xsnapMissingReason();
+  if (missing) return { skipped: missing };
+  const script = await bundleFile(resolve(here, 'xs-entry.ts'), { prelude: '' });
+  const worker = XSWorker.start({ name: 'homeward-bench-xs-memory', timeoutMs: 120_000 });
+  try {
+    await worker.evaluate(script);
+    const limits = decode<{ maxPeers: number; replayWindow: number }>((await worker.evaluate(`new TextEncoder().encode(JSON.stringify(${B}.limits)).buffer;`)).reply);
+    return await bytesPerPeer(worker, limits.maxPeers, limits.replayWindow);
+  } finally {
+    await worker.close();
+  }
 }
 
 const fmt = (n: number) => (Number.isInteger(n) ? n : +n.toFixed(1)).toLocaleString('en-US');
@@ -139,7 +211,7 @@ export async function benchXs(): Promise<{ results: Record<string, unknown>; tab
   try {
     await worker.evaluate(script);
     await worker.evaluate(`${B}.setup(${JSON.stringify(SIZES)});`);
-    const maxPeers = decode<number>((await worker.evaluate(`new TextEncoder().encode(JSON.stringify(${B}.limits.maxPeers)).buffer;`)).reply);
+    const limits = decode<{ maxPeers: number; replayWindow: number }>((await worker.evaluate(`new TextEncoder().encode(JSON.stringify(${B}.limits)).buffer;`)).reply);
     const opts = { worker };
 
     const homeward: Record<number, Measurement> = {};
@@ -151,6 +223,9 @@ export async function benchXs(): Promise<{ results: Record<string, unknown>; tab
       noble[size] = await measure(`${B}.noble[${size}].sealOpen(i);`, ITERATIONS.noble[size], opts);
     }
     const handshake = await measure(`${B}.noise.run();`, ITERATIONS.handshake, opts);
+    // Each side on its own, replaying the other side's messages of the last run (fixed ephemerals).
+    const initiatorSide = await measure(`${B}.noise.initiatorSide();`, ITERATIONS.handshake, opts);
+    const responderSide = await measure(`${B}.noise.responderSide();`, ITERATIONS.handshake, opts);
     const deviceHandshake = await measure(`${B}.handshakePair.handshake();`, ITERATIONS.handshake, opts);
     const x25519 = await measure(`${B}.x25519Once();`, ITERATIONS.x25519, opts);
 
@@ -161,7 +236,7 @@ export async function benchXs(): Promise<{ results: Record<string, unknown>; tab
     );
     if (Object.keys(problems).length) throw new Error(`XS benchmark is not measuring what it claims: ${JSON.stringify(problems)}`);
 
-    const memory = await bytesPerPeer(worker, maxPeers);
+    const memory = await bytesPerPeer(worker, limits.maxPeers, limits.replayWindow);
 
     const c = (m: Measurement) => Math.round(m.computePerIteration);
     const slots = (m: Measurement) => +m.slotsPerIteration.toFixed(2);
@@ -187,6 +262,8 @@ export async function benchXs(): Promise<{ results: Record<string, unknown>; tab
       deviceHandshakeComputrons: c(deviceHandshake),
       x25519Computrons: c(x25519),
       handshakeOverX25519: ratio(c(handshake), c(x25519)),
+      handshakeComputronsPerSide: { initiator: c(initiatorSide), responder: c(responderSide) },
+      handshakeOverX25519PerSide: { initiator: ratio(c(initiatorSide), c(x25519)), responder: ratio(c(responderSide), c(x25519)) },
       ...memory,
       gcSuspected: {
         homeward64: homeward[64].gcSuspected,
@@ -207,17 +284,20 @@ export async function benchXs(): Promise<{ results: Record<string, unknown>; tab
     };
 
     const vsNoble = (size: 64 | 1420) => `${ratio(c(homeward[size]), c(noble[size]))} × noble`;
-    const vsX25519 = (m: Measurement) => `${ratio(c(m), c(x25519)).toFixed(1)} × x25519`;
+    const vsX25519 = (m: Measurement) => `${ratio(c(m), c(x25519)).toFixed(2)} × x25519`;
     const rows: string[][] = [
       ['seal+open 64 B, computrons', fmt(c(homeward[64])), fmt(c(noble[64])), vsNoble(64)],
       ['seal+open 1420 B, computrons', fmt(c(homeward[1420])), fmt(c(noble[1420])), vsNoble(1420)],
       ['heap slots allocated per seal+open, 64 B', fmt(slots(homeward[64])), fmt(slots(noble[64])), '–'],
       ['heap slots allocated per seal+open, 1420 B', fmt(slots(homeward[1420])), fmt(slots(noble[1420])), '–'],
       ['handshake, both sides (Noise IKpsk2), computrons', fmt(c(handshake)), '–', vsX25519(handshake)],
+      ['handshake, initiator side alone, computrons', fmt(c(initiatorSide)), '–', vsX25519(initiatorSide)],
+      ['handshake, responder side alone, computrons', fmt(c(responderSide)), '–', vsX25519(responderSide)],
       ['handshake through two Devices, computrons', fmt(c(deviceHandshake)), '–', vsX25519(deviceHandshake)],
       ["x25519 (noble's Montgomery ladder), computrons", fmt(c(x25519)), fmt(c(x25519)), '–'],
-      [`heap per established peer (${PEERS} peers), bytes`, `${fmt(memory.bytesPerPeer)} + ${fmt(memory.bytesPerSessionSet)} session`, '–', '–'],
+      [`heap slots per established peer (${PEERS} peers), bytes`, `${fmt(memory.slotBytesPerPeer)} + ${fmt(memory.slotBytesPerSessionSet)} session`, '–', '–'],
       ['ArrayBuffer bytes per established peer', `${fmt(memory.bufferBytesPerPeer)} + ${fmt(memory.bufferBytesPerSessionSet)} session`, '–', '–'],
+      [`all heap per established peer, with its session and ${limits.replayWindow}-counter replay windows`, fmt(memory.bytesPerPeer), '–', '–'],
     ];
     const header = ['measure (XS)', 'homeward', 'noble', 'ratio'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -15,7 +15,7 @@
  * HELLO: a stock WireGuard peer would just drop it.
  */
 import type { LifecycleLimits } from './config';
-import type { Peer } from './peer';
+import { PEER_CLOSE_NONCE, type Peer } from './peer';
 
 export const OPEN = 0;
 export const CLOSING = 1;
@@ -27,6 +27,7 @@ export const CONTROL_CLOSE_ACK = 0x12;
 /** kind, 7 zero bytes, echo nonce. */
 export const CLOSE_FRAME_SIZE = 16;
 const NONCE_OFFSET = 8;
+const NONCE_SIZE = 8;
 
 /** CLOSING sends CLOSE again this often until UAL + MSL (five tries with MSL = 5 s). */
 export const CLOSE_RETRANSMIT = 1_000;
@@ -45,6 +46,9 @@ export interface CloseActions {
 }
 
 export class Closer {
+  /** Where a fresh nonce is drawn before it is copied into the peer (one for the device, not one per peer). */
+  private readonly nonce = new Uint8Array(NONCE_SIZE);
+
   constructor(private readonly limits: LifecycleLimits, private readonly actions: CloseActions) {}
 
   /**
@@ -83,11 +87,12 @@ export class Closer {
     if (p.closeState === CLOSING) return true;
     if (p.closeState === CLOSED || !p.homeward || !this.actions.hasSession(p, now)) return false;
     p.closeState = CLOSING;
-    this.actions.random(p.closeNonce);
+    this.actions.random(this.nonce);
+    p.bytes.set(this.nonce, PEER_CLOSE_NONCE);
     p.closeEndAt = now + this.limits.maxSegmentLifetimeMs;
     p.closeAt = now + CLOSE_RETRANSMIT;
     this.actions.closing(p, now, why);
-    this.actions.sendCloseFrame(p, now, CONTROL_CLOSE, p.closeNonce, 0);
+    this.actions.sendCloseFrame(p, now, CONTROL_CLOSE, p.bytes, PEER_CLOSE_NONCE);
     return true;
   }
 
@@ -102,7 +107,7 @@ export class Closer {
     if (p.closeAt > now) return;
     p.closeAt = Infinity;
     if (p.closeState === CLOSING) {
-      if (this.actions.hasSession(p, now)) this.actions.sendCloseFrame(p, now, CONTROL_CLOSE, p.closeNonce, 0);
+      if (this.actions.hasSession(p, now)) this.actions.sendCloseFrame(p, now, CONTROL_CLOSE, p.bytes, PEER_CLOSE_NONCE);
       p.closeAt = now + CLOSE_RETRANSMIT;
       return;
     }
@@ -132,7 +137,7 @@ export class Closer {
         p.closeState = CLOSED;
         p.closeAt = Infinity;
         p.closeEndAt = now + 2 * this.limits.maxSegmentLifetimeMs;
-        if (!crossed) p.closeNonce.fill(0);
+        if (!crossed) p.bytes.fill(0, PEER_CLOSE_NONCE, PEER_CLOSE_NONCE + NONCE_SIZE);
         this.actions.closing(p, now, crossed ? 'crossed CLOSE' : 'CLOSE from peer');
       }
       return true;
@@ -147,9 +152,10 @@ export class Closer {
   private echoes(p: Peer, data: Uint8Array, off: number): boolean {
     let d = 0;
     let any = 0;
-    for (let i = 0; i < 8; i++) {
-      d |= p.closeNonce[i] ^ data[off + i];
-      any |= p.closeNonce[i];
+    const nonce = p.bytes;
+    for (let i = 0; i < NONCE_SIZE; i++) {
+      d |= nonce[PEER_CLOSE_NONCE + i] ^ data[off + i];
+      any |= nonce[PEER_CLOSE_NONCE + i];
     }
     return d === 0 && any !== 0;
   }

@@ -66,7 +66,11 @@ export interface DeviceLimits {
    * used idle session is closed to make room.
    */
   maxPeers: number;
-  /** Replay window in counters (RFC 6479); rounded up to a multiple of 32 minus 32... see replay.ts. */
+  /**
+   * Replay window W in counters (RFC 6479), rounded up to a multiple of 32;
+   * each keypair keeps a bitmap of the next power of two of W/32 + 1 u32
+   * blocks (replay.ts): 1024 gives 64 blocks, 2048 bits.
+   */
   replayWindow: number;
   /** Packets staged per peer while a handshake is in flight (WireGuard: 128). */
   stagedPackets: number;

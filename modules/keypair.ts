@@ -1,15 +1,20 @@
 /**
  * One direction-pair of transport keys and its counters (whitepaper §5.4.6).
- * A peer with a session holds three preallocated Keypair slots (from the
+ * A peer with a session holds two preallocated Keypair slots (from the
  * SessionTable) that rotate through previous, current and next, so a rekey
- * never allocates on the data path.
+ * never allocates on the data path. (At most two of previous, current and
+ * next are ever live: sessions.ts erases what a rotation drops before it
+ * derives the new keys.)
  */
 import { ReplayWindow } from './replay';
 import { REJECT_AFTER_MESSAGES_HI, REJECT_AFTER_MESSAGES_LO } from './constants';
 
+/** Bytes of key material per keypair: the send key, then the receive key. */
+export const KEYPAIR_KEY_BYTES = 64;
+
 export class Keypair {
-  readonly sendKey = new Uint8Array(32);
-  readonly receiveKey = new Uint8Array(32);
+  readonly sendKey: Uint8Array;
+  readonly receiveKey: Uint8Array;
   /** The next counter to send, as two u32 halves (no BigInt on the data path). */
   sendLo = 0;
   sendHi = 0;
@@ -23,8 +28,15 @@ export class Keypair {
   /** False once erased; a slot is reused only when it is not previous/current/next. */
   live = false;
 
-  /** Index of the peer holding this slot (set when the table hands it out). */
-  constructor(public peer: number, replayWindow: number) {
+  /**
+   * @param peer index of the peer holding this slot (set when the table hands it out)
+   * @param keys where the two keys live: KEYPAIR_KEY_BYTES from `offset`, so
+   *   that the slots of a set share one ArrayBuffer (views on it cost fewer
+   *   heap slots on XS than an array each)
+   */
+  constructor(public peer: number, replayWindow: number, keys: ArrayBuffer = new ArrayBuffer(KEYPAIR_KEY_BYTES), offset = 0) {
+    this.sendKey = new Uint8Array(keys, offset, 32);
+    this.receiveKey = new Uint8Array(keys, offset + 32, 32);
     this.replay = new ReplayWindow(replayWindow);
   }
 

@@ -1,21 +1,108 @@
 /**
- * Everything the device keeps about one peer: its handshake, three rotating
+ * Everything the device keeps about one peer: its handshake, two rotating
  * keypair slots while it has a session, its endpoint, the five WireGuard
  * timers and homeward's own deadlines, staged packets and counters. Behaviour
  * lives in device.ts, timers.ts, recovery.ts, liveness.ts and close.ts.
+ *
+ * Memory layout. On XS every object, property and typed array costs 16-byte
+ * heap slots (a typed array: 7, a view on an existing buffer: 4), and a
+ * gateway keeps this for every peer. So the ~50 numbers and flags of a peer
+ * live in one Float64Array at the named offsets below, read and written
+ * through accessors on the prototype (`p.rxBytes += n` reads as a field and
+ * allocates nothing); its per-peer drop counters sit in the same array, and
+ * its small byte fields (PROD identifiers, close nonce) after them in the
+ * same ArrayBuffer. What stays a property is what holds an object.
  */
 import type { ChaChaPoly } from './crypto/aead';
 import { PING_DEFAULTS, type PeerConfig } from './config';
-import { DropCounters } from './drops';
+import { DROP_COUNTERS_SIZE, DropCounters } from './drops';
 import { prefixMask } from './ipv4';
 import { CookieGenerator } from './cookie';
 import type { Keypair } from './keypair';
 import { Handshake } from './noise';
 
+/**
+ * The numeric fields of a Peer and their initial values, in storage order
+ * (the offset of a field is its position here). Infinity is "not pending"
+ * for a deadline, -Infinity "never" for a past event.
+ */
+const NUMBERS = {
+  retransmitHandshakeAt: Infinity,
+  sendKeepaliveAt: Infinity,
+  newHandshakeAt: Infinity,
+  zeroKeyMaterialAt: Infinity,
+  persistentKeepaliveAt: Infinity,
+  probeAt: Infinity,
+  closeAt: Infinity,
+  closeEndAt: Infinity,
+  handshakeAttempts: 0,
+  persistentKeepaliveInterval: 0,
+  endpointPort: 0,
+  lastHandshakeAt: -Infinity,
+  waitUntil: -Infinity,
+  prodAllowance: 0,
+  lastNakActionAt: -Infinity,
+  lastProdHonouredAt: -Infinity,
+  resendKeypair: 0,
+  resendLo: 0,
+  resendHi: 0,
+  heardKeypair: 0,
+  heardLo: 0,
+  heardHi: 0,
+  naksReceived: 0,
+  prodsSent: 0,
+  prodsReceived: 0,
+  resent: 0,
+  lost: 0,
+  rxBytes: 0,
+  txBytes: 0,
+  rxPackets: 0,
+  txPackets: 0,
+  naksSent: 0,
+  pingInterval: 0,
+  pingMisses: 0,
+  pingTarget: 0,
+  probesOutstanding: 0,
+  probeSeq: 0,
+  probesSent: 0,
+  probesMissed: 0,
+  lastReceivedAt: -Infinity,
+  lastDataAt: -Infinity,
+  failingSince: Infinity,
+  upSince: Infinity,
+  closeState: 0,
+} satisfies Partial<Record<keyof Peer, number>>;
+
+/** The boolean fields, stored as 0/1 after the numbers; all start false. */
+const FLAGS = ['needAnotherKeepalive', 'sentLastMinuteHandshake', 'up', 'homeward', 'extensions'] as const satisfies readonly (keyof Peer)[];
+
+const NUMBER_NAMES = Object.keys(NUMBERS) as (keyof typeof NUMBERS)[];
+/** Offset of the first deadline and one past the last (nextDeadline() scans them). */
+const DEADLINES_START = 0;
+const DEADLINES_END = NUMBER_NAMES.indexOf('closeEndAt') + 1;
+/** Offset of the per-peer drop counters in the numeric state. */
+const DROPS_AT = NUMBER_NAMES.length + FLAGS.length;
+/** Numbers in all. */
+const NUMERIC_SIZE = DROPS_AT + DROP_COUNTERS_SIZE;
+
+/** Byte fields, as offsets into Peer.bytes. */
+export const PEER_PROD_ID = 0;
+export const PEER_PROD_ID_OUT = 16;
+export const PEER_CLOSE_NONCE = 32;
+const PROD_ID_BYTES = 16;
+const BYTES_SIZE = 40;
+
+/**
+ * An all-zero pre-shared key for every peer configured without one (the
+ * handshake only reads it): one shared array instead of 32 bytes and seven
+ * heap slots per peer. Never written, so it is safe as a module constant.
+ */
+const NO_PRESHARED_KEY = new Uint8Array(32);
+
 export class Peer {
   readonly handshake: Handshake;
   readonly cookies: CookieGenerator;
-  /** Three slots from the SessionTable while the peer has a session, else null; previous/current/next point into them. */
+  /** Two slots from the SessionTable while the peer has a session, else null; previous/current/next point into them. */
   slots: Keypair[] | null = null;
   previous: Keypair | null = null;
   current: Keypair | null = null;
@@ -23,90 +110,93 @@ export class Peer {
 
   /** Where we send: the configured endpoint, then the last authenticated source (roaming, §2.1). */
   endpointAddress: string | null;
-  endpointPort: number;
-
-  // The five timers of wireguard-go (timers.go), as absolute deadlines; Infinity is "not pending".
-  retransmitHandshakeAt = Infinity;
-  sendKeepaliveAt = Infinity;
-  newHandshakeAt = Infinity;
-  zeroKeyMaterialAt = Infinity;
-  persistentKeepaliveAt = Infinity;
-  handshakeAttempts = 0;
-  needAnotherKeepalive = false;
-  sentLastMinuteHandshake = false;
-  persistentKeepaliveInterval: number;
+  declare endpointPort: number;
 
   /** Plaintext IP packets waiting for a session (copied; bounded by limits.stagedPackets). */
   readonly staged: Uint8Array[] = [];
+  /** Drops that can be pinned on this peer (authenticated or addressed to its session). */
+  readonly drops: DropCounters;
 
-  lastHandshakeAt = -Infinity;
-  up = false;
+  /** The numbers and flags below, and the drop counters (see NUMBERS). */
+  private readonly numbers: Float64Array;
+  /** Small byte fields at the PEER_* offsets, in the same ArrayBuffer as `numbers`. */
+  readonly bytes: Uint8Array;
+  /** Identifier a PROD from this peer carries (keyed BLAKE2s of its public key), and the one ours carry: views into `bytes`. */
+  readonly prodId: Uint8Array;
+  readonly prodIdOut: Uint8Array;
+
+  // The five timers of wireguard-go (timers.go), as absolute deadlines; Infinity is "not pending".
+  declare retransmitHandshakeAt: number;
+  declare sendKeepaliveAt: number;
+  declare newHandshakeAt: number;
+  declare zeroKeyMaterialAt: number;
+  declare persistentKeepaliveAt: number;
+  declare handshakeAttempts: number;
+  declare needAnotherKeepalive: boolean;
+  declare sentLastMinuteHandshake: boolean;
+  declare persistentKeepaliveInterval: number;
+
+  declare lastHandshakeAt: number;
+  declare up: boolean;
 
   // Recovery from state loss (docs/PROTOCOL.md §5).
   /** True once the peer sent a HELLO: it speaks homeward's extensions. */
-  homeward = false;
+  declare homeward: boolean;
   /** WAIT: after a key exchange gave up, our own attempts are held back until then. */
-  waitUntil = -Infinity;
+  declare waitUntil: number;
   /** Data packets we would have sent in WAIT: the PROD budget (secnet's rule). */
-  prodAllowance = 0;
-  lastNakActionAt = -Infinity;
-  lastProdHonouredAt = -Infinity;
+  declare prodAllowance: number;
+  declare lastNakActionAt: number;
+  declare lastProdHonouredAt: number;
   /** The first counter a valid NAK said was lost, on keypair `resendKeypair` (0: none). */
-  resendKeypair = 0;
-  resendLo = 0;
-  resendHi = 0;
-  /** Identifier a PROD from this peer carries (keyed BLAKE2s of its public key), and the one ours carry. */
-  prodId: Uint8Array = new Uint8Array(16);
-  prodIdOut: Uint8Array = new Uint8Array(16);
+  declare resendKeypair: number;
+  declare resendLo: number;
+  declare resendHi: number;
   /**
    * Our send counter on keypair `heardKeypair` when the peer last proved it was
    * alive: packets from there on are unconfirmed, and a NAK resends them too.
    */
-  heardKeypair = 0;
-  heardLo = 0;
-  heardHi = 0;
-  naksReceived = 0;
-  prodsSent = 0;
-  prodsReceived = 0;
-  resent = 0;
-  lost = 0;
-  rxBytes = 0;
-  txBytes = 0;
-  rxPackets = 0;
-  txPackets = 0;
-  naksSent = 0;
-  /** Drops that can be pinned on this peer (authenticated or addressed to its session). */
-  readonly drops = new DropCounters();
+  declare heardKeypair: number;
+  declare heardLo: number;
+  declare heardHi: number;
+  declare naksReceived: number;
+  declare prodsSent: number;
+  declare prodsReceived: number;
+  declare resent: number;
+  declare lost: number;
+  declare rxBytes: number;
+  declare txBytes: number;
+  declare rxPackets: number;
+  declare txPackets: number;
+  declare naksSent: number;
 
   // Liveness (liveness.ts): in-tunnel ping, in ms; interval 0 is off, target -1 is none.
-  readonly pingInterval: number;
-  readonly pingMisses: number;
-  readonly pingTarget: number;
-  probeAt = Infinity;
+  declare readonly pingInterval: number;
+  declare readonly pingMisses: number;
+  declare readonly pingTarget: number;
+  declare probeAt: number;
   /** Probes sent since the last authenticated packet arrived. */
-  probesOutstanding = 0;
-  probeSeq = 0;
-  probesSent = 0;
-  probesMissed = 0;
-  lastReceivedAt = -Infinity;
+  declare probesOutstanding: number;
+  declare probeSeq: number;
+  declare probesSent: number;
+  declare probesMissed: number;
+  declare lastReceivedAt: number;
   /** Last UDP data to or from the host through this peer: UAL and the table's LRU count only this. */
-  lastDataAt = -Infinity;
+  declare lastDataAt: number;
   /** When the current unanswered series of initiations began; Infinity when none is unanswered. */
-  failingSince = Infinity;
+  declare failingSince: number;
   /** When the current session came up (failback waits for it to stay up). */
-  upSince = Infinity;
+  declare upSince: number;
 
-  // Graceful close (close.ts, HIP).
-  closeState = 0;
-  /** Our CLOSE's echo nonce. */
-  readonly closeNonce = new Uint8Array(8);
+  // Graceful close (close.ts, HIP); its echo nonce is at bytes[PEER_CLOSE_NONCE, +8).
+  declare closeState: number;
   /** Next UAL check while open; next CLOSE retransmission while CLOSING. */
-  closeAt = Infinity;
+  declare closeAt: number;
   /** CLOSING gives up, or CLOSED forgets, at this time. */
-  closeEndAt = Infinity;
+  declare closeEndAt: number;
 
   /** Extensions are on unless the config turns them off for this peer. */
-  readonly extensions: boolean;
+  declare readonly extensions: boolean;
 
   constructor(
     readonly index: number,
@@ -115,7 +205,15 @@ export class Peer {
     localPrivate: Uint8Array,
     aead: ChaChaPoly,
   ) {
-    this.handshake = new Handshake(config.publicKey, config.presharedKey ?? new Uint8Array(32), localPrivate);
+    const buffer = new ArrayBuffer(NUMERIC_SIZE * 8 + BYTES_SIZE);
+    const numbers = (this.numbers = new Float64Array(buffer, 0, NUMERIC_SIZE));
+    for (let i = 0; i < NUMBER_NAMES.length; i++) numbers[i] = NUMBERS[NUMBER_NAMES[i]];
+    this.drops = new DropCounters(numbers, DROPS_AT);
+    this.bytes = new Uint8Array(buffer, NUMERIC_SIZE * 8, BYTES_SIZE);
+    this.prodId = new Uint8Array(buffer, NUMERIC_SIZE * 8 + PEER_PROD_ID, PROD_ID_BYTES);
+    this.prodIdOut = new Uint8Array(buffer, NUMERIC_SIZE * 8 + PEER_PROD_ID_OUT, PROD_ID_BYTES);
+
+    this.handshake = new Handshake(config.publicKey, config.presharedKey ?? NO_PRESHARED_KEY, localPrivate);
     this.cookies = new CookieGenerator(config.publicKey, aead);
     this.endpointAddress = config.endpoint ? config.endpoint.address : null;
     this.endpointPort = config.endpoint ? config.endpoint.port : 0;
@@ -126,33 +224,37 @@ export class Peer {
     this.pingTarget = config.pingTarget ?? defaultPingTarget(config);
   }
 
-  /** A slot that is neither current nor next: previous is always dropped by a rotation. */
-  freeSlot(): Keypair {
-    const slots = this.slots!;
-    for (let i = 0; i < 3; i++) {
-      const s = slots[i];
-      if (s !== this.current && s !== this.next && s !== this.previous) return s;
-    }
-    for (let i = 0; i < 3; i++) {
-      const s = slots[i];
-      if (s !== this.current && s !== this.next) return s;
-    }
-    return slots[0]; // unreachable: three slots, at most two are current/next
-  }
-
   /** The earliest of this peer's deadlines. */
   nextDeadline(): number {
-    return Math.min(
-      this.retransmitHandshakeAt,
-      this.sendKeepaliveAt,
-      this.newHandshakeAt,
-      this.zeroKeyMaterialAt,
-      this.persistentKeepaliveAt,
-      this.probeAt,
-      this.closeAt,
-      this.closeEndAt,
-    );
+    const numbers = this.numbers;
+    let t = Infinity;
+    for (let i = DEADLINES_START; i < DEADLINES_END; i++) if (numbers[i] < t) t = numbers[i];
+    return t;
   }
+}
+
+// The accessors of the numeric fields and flags (one pair per name, shared by every Peer).
+type Stored = { numbers: Float64Array };
+for (let i = 0; i < NUMBER_NAMES.length; i++) {
+  Object.defineProperty(Peer.prototype, NUMBER_NAMES[i], {
+    get(this: Stored) {
+      return this.numbers[i];
+    },
+    set(this: Stored, v: number) {
+      this.numbers[i] = v;
+    },
+  });
+}
+for (let j = 0; j < FLAGS.length; j++) {
+  const i = NUMBER_NAMES.length + j;
+  Object.defineProperty(Peer.prototype, FLAGS[j], {
+    get(this: Stored) {
+      return this.numbers[i] !== 0;
+    },
+    set(this: Stored, v: boolean) {
+      this.numbers[i] = v ? 1 : 0;
+    },
+  });
 }
 
 /** The first host of the first AllowedIPs prefix (the prefix itself for /31 and /32); -1 (no probing) for /0. */

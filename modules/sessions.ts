@@ -47,11 +47,20 @@ export class Sessions {
   /**
    * wireguard-go BeginSymmetricSession: derive a keypair and rotate
    * previous/current/next. The peer must hold slots (table.take).
+   *
+   * Every rotation keeps exactly one keypair: the initiator keeps next (if a
+   * responder session was still unconfirmed) or else current, as its new
+   * previous; the responder keeps current. Everything else is erased before
+   * the new keys are derived, into the other slot, so two slots are enough.
    */
   begin(p: Peer, now: number, isInitiator: boolean, noise: Noise): void {
     const hs = p.handshake;
-    const kp = p.freeSlot();
-    if (kp === p.previous) p.previous = null;
+    const keep = isInitiator ? (p.next ?? p.current) : p.current;
+    if (p.previous !== keep) this.erase(p.previous);
+    if (p.current !== keep) this.erase(p.current);
+    if (p.next !== keep) this.erase(p.next);
+    const slots = p.slots!;
+    const kp = slots[0] === keep ? slots[1] : slots[0];
     this.erase(kp);
     noise.deriveKeys(hs, kp.sendKey, kp.receiveKey);
     kp.created = now;
@@ -63,22 +72,12 @@ export class Sessions {
     this.indices.set(kp.localIndex, kp); // the index now names the keypair, not the handshake
     hs.localIndex = 0;
     if (isInitiator) {
-      if (p.next !== null) {
-        const next = p.next;
-        p.next = null;
-        this.erase(p.previous);
-        this.erase(p.current);
-        p.previous = next;
-      } else {
-        this.erase(p.previous);
-        p.previous = p.current;
-      }
+      p.previous = keep;
       p.current = kp;
+      p.next = null;
     } else {
-      this.erase(p.next);
-      this.erase(p.previous);
       p.previous = null;
-      p.next = kp;
+      p.next = kp; // current stays until the first packet on kp confirms it
     }
   }
 

@@ -1,5 +1,5 @@
 /**
- * The bounded peer table (DESIGN.md §3): session state — three keypair slots
+ * The bounded peer table (DESIGN.md §3): session state — two keypair slots
  * with their replay windows, the bulk of a peer's memory — comes from a pool
  * sized once at start. Configured peers without a session hold none of it, so
  * a home end may know thousands of keys and keep state for only `capacity`.
@@ -11,21 +11,28 @@
  * with attack input, and a busy session is never pushed out by a stranger.
  */
 import { KEEPALIVE_TIMEOUT, REKEY_TIMEOUT } from './constants';
-import { Keypair } from './keypair';
+import { Keypair, KEYPAIR_KEY_BYTES } from './keypair';
 import type { Peer } from './peer';
 
 /** No data for this long makes a session a candidate for eviction (WireGuard's 10 + 5 s liveness rule). */
 export const IDLE_AFTER = KEEPALIVE_TIMEOUT + REKEY_TIMEOUT;
 
+/** Keypair slots per session: previous/current/next never hold more than two live keypairs (sessions.ts). */
+export const SLOTS_PER_SESSION = 2;
+
 export class SessionTable {
-  /** Unused sets of three slots. */
+  /** Unused sets of SLOTS_PER_SESSION slots. */
   private readonly free: Keypair[][] = [];
   readonly capacity: number;
 
   constructor(capacity: number, replayWindow: number) {
     this.capacity = capacity;
     for (let i = 0; i < capacity; i++) {
-      this.free.push([new Keypair(-1, replayWindow), new Keypair(-1, replayWindow), new Keypair(-1, replayWindow)]);
+      // The keys of a set share one buffer.
+      const keys = new ArrayBuffer(SLOTS_PER_SESSION * KEYPAIR_KEY_BYTES);
+      const set: Keypair[] = [];
+      for (let j = 0; j < SLOTS_PER_SESSION; j++) set.push(new Keypair(-1, replayWindow, keys, j * KEYPAIR_KEY_BYTES));
+      this.free.push(set);
     }
   }
 
@@ -38,7 +45,7 @@ export class SessionTable {
     if (p.slots !== null) return true;
     const set = this.free.pop();
     if (set === undefined) return false;
-    for (let i = 0; i < 3; i++) set[i].peer = p.index;
+    for (let i = 0; i < SLOTS_PER_SESSION; i++) set[i].peer = p.index;
     p.slots = set;
     return true;
   }
