@@ -30,6 +30,14 @@
  * |               | form failover group "home", this one second      |                    |
  * | backupPort    | its UDP port                                     | 51820              |
  * | backupKey     | its public key (base64)                          | required with it   |
+ * | replayWindow  | replay window in counters, per keypair (memory:  | 1024               |
+ * |               | window/8 bytes × 2 keypairs per session)         |                    |
+ * | stagedPackets | packets queued while a handshake is in flight    | 32                 |
+ * | resendBudget  | bytes of sent packets kept for resending after   | 4096               |
+ * |               | home lost its state (one ring for the device)    |                    |
+ *
+ * The last three fix the device's memory at boot (with the peer-table
+ * capacity, GATEWAY_LIMITS.maxPeers): nothing grows after start.
  *
  * Preference also holds `privateKey` (an ArrayBuffer of 32 bytes, or a
  * base64 string when provisioned by hand; generated and stored on first boot)
@@ -212,7 +220,12 @@ export function loadSettings(): GatewaySettings {
         address: withSource('address', parseCidr, '10.100.0.2/24'),
       },
       peers,
-      limits: GATEWAY_LIMITS,
+      limits: {
+        ...GATEWAY_LIMITS,
+        replayWindow: integer('replayWindow', GATEWAY_LIMITS.replayWindow, 64, 8192),
+        stagedPackets: integer('stagedPackets', GATEWAY_LIMITS.stagedPackets, 1, 1024),
+        resendBudget: integer('resendBudget', GATEWAY_LIMITS.resendBudget!, 256, 1 << 20),
+      },
     },
     forwards: withSource('forwards', parseForwards, ''),
     homeTunnelIp,
