@@ -95,19 +95,35 @@ export class CookieChecker {
   }
 }
 
-/** Our side as sender of handshake messages to one peer: adds macs and keeps its cookie. */
-export class CookieGenerator {
-  private readonly mac1Key: Uint8Array;
-  private readonly encryptionKey: Uint8Array;
-  private readonly cookie = new Uint8Array(MAC);
-  private cookieSetAt = -Infinity;
-  private readonly lastMac1 = new Uint8Array(MAC);
-  private hasLastMac1 = false;
-  private readonly scratch = new Uint8Array(MAC + 16);
+/** Where a CookieGenerator keeps its bytes: keys, cookie and last mac1 in one buffer. */
+const CG_MAC1_KEY = 0;
+const CG_ENCRYPTION_KEY = 32;
+const CG_COOKIE = 64;
+const CG_LAST_MAC1 = 80;
+export const COOKIE_GENERATOR_BYTES = 96;
+/** The room consumeReply needs in its scratch buffer: the encrypted cookie and its tag. */
+export const COOKIE_BOX_SIZE = MAC + 16;
 
-  constructor(remotePublic: Uint8Array, private readonly aead: ChaChaPoly) {
-    this.mac1Key = hash(LABEL_MAC1, remotePublic);
-    this.encryptionKey = hash(LABEL_COOKIE, remotePublic);
+/**
+ * Our side as sender of handshake messages to one peer: adds macs and keeps
+ * its cookie. Every peer has one, so its bytes live in one buffer the peer
+ * may supply (views cost an XS object each, separate arrays nearly twice as
+ * much), and the scratch for opening a cookie reply is the caller's.
+ */
+export class CookieGenerator {
+  private readonly bytes: Uint8Array;
+  /** Views for the AEAD, which takes whole arrays as key and associated data. */
+  private readonly encryptionKey: Uint8Array;
+  private readonly lastMac1: Uint8Array;
+  private cookieSetAt = -Infinity;
+  private hasLastMac1 = false;
+
+  constructor(remotePublic: Uint8Array, private readonly aead: ChaChaPoly, bytes: Uint8Array = new Uint8Array(COOKIE_GENERATOR_BYTES)) {
+    this.bytes = bytes;
+    this.encryptionKey = new Uint8Array(bytes.buffer, bytes.byteOffset + CG_ENCRYPTION_KEY, 32);
+    this.lastMac1 = new Uint8Array(bytes.buffer, bytes.byteOffset + CG_LAST_MAC1, MAC);
+    bytes.set(hash(LABEL_MAC1, remotePublic), CG_MAC1_KEY);
+    bytes.set(hash(LABEL_COOKIE, remotePublic), CG_ENCRYPTION_KEY);
   }
 
   /**
@@ -119,32 +135,34 @@ export class CookieGenerator {
   addMacs(now: number, msg: Uint8Array, len: number): void {
     const b = new Blake2s();
     const mac1 = this.lastMac1;
-    b.init(MAC, this.mac1Key).update(msg, 0, len - 2 * MAC).digest(mac1);
+    b.init(MAC, this.bytes, CG_MAC1_KEY, 32).update(msg, 0, len - 2 * MAC).digest(mac1);
     msg.set(mac1, len - 2 * MAC);
     this.hasLastMac1 = true;
     if (now - this.cookieSetAt < COOKIE_REFRESH_TIME) {
-      b.init(MAC, this.cookie).update(msg, 0, len - MAC).digest(msg, len - MAC);
+      b.init(MAC, this.bytes, CG_COOKIE, MAC).update(msg, 0, len - MAC).digest(msg, len - MAC);
     } else {
       msg.fill(0, len - MAC, len);
     }
   }
 
-  /** Takes the cookie from a reply to our last message; false if it does not decrypt. */
-  consumeReply(now: number, msg: Uint8Array): boolean {
+  /**
+   * Takes the cookie from a reply to our last message; false if it does not
+   * decrypt. `box` is scratch of at least COOKIE_BOX_SIZE bytes.
+   */
+  consumeReply(now: number, msg: Uint8Array, box: Uint8Array): boolean {
     if (!this.hasLastMac1) return false;
-    const box = this.scratch;
-    box.set(msg.subarray(COOKIE_ENCRYPTED, COOKIE_ENCRYPTED + MAC + 16));
-    if (!this.aead.xopen(this.encryptionKey, msg.subarray(COOKIE_NONCE, COOKIE_NONCE + 24), box, 0, MAC + 16, this.lastMac1)) {
+    for (let i = 0; i < COOKIE_BOX_SIZE; i++) box[i] = msg[COOKIE_ENCRYPTED + i];
+    if (!this.aead.xopen(this.encryptionKey, msg.subarray(COOKIE_NONCE, COOKIE_NONCE + 24), box, 0, COOKIE_BOX_SIZE, this.lastMac1)) {
       return false;
     }
-    this.cookie.set(box.subarray(0, MAC));
+    for (let i = 0; i < MAC; i++) this.bytes[CG_COOKIE + i] = box[i];
     this.cookieSetAt = now;
     return true;
   }
 
   /** Forgets the cookie (a restart or key erase). */
   clear(): void {
-    this.cookie.fill(0);
+    this.bytes.fill(0, CG_COOKIE, CG_COOKIE + MAC);
     this.cookieSetAt = -Infinity;
     this.hasLastMac1 = false;
   }

@@ -27,7 +27,7 @@ import {
   TRANSPORT_HEADER_SIZE, messageType, readU32, writeHeader, writeU32,
 } from './messages';
 import { HS_INITIATION_CREATED, Noise } from './noise';
-import { Peer } from './peer';
+import { Peer, PEER_PROD_ID, PEER_PROD_ID_OUT } from './peer';
 import { compareTai64n, writeTai64n } from './tai64n';
 import {
   expireTimers, timersAnyAuthenticatedPacketReceived, timersAnyAuthenticatedPacketSent,
@@ -116,8 +116,8 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       const peer = new Peer(i, pc, key, config.interface.privateKey, this.aead);
       this.peerByKey.set(key, peer);
       for (const cidr of pc.allowedIps) this.routes.insert(cidr, i);
-      peer.prodId.set(Recovery.prodId(pc.publicKey, this.noise.publicKey));
-      peer.prodIdOut.set(Recovery.prodId(this.noise.publicKey, pc.publicKey));
+      peer.bytes.set(Recovery.prodId(pc.publicKey, this.noise.publicKey), PEER_PROD_ID);
+      peer.bytes.set(Recovery.prodId(this.noise.publicKey, pc.publicKey), PEER_PROD_ID_OUT);
       return peer;
     });
     this.extensions = this.peers.some((p) => p.extensions);
@@ -605,7 +605,8 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
 
   private receiveCookieReply(now: number, data: Uint8Array): void {
     const entry = this.sessions.lookup(readU32(data, 4));
-    if (!(entry instanceof Peer) || !entry.cookies.consumeReply(now, data)) {
+    // hsBuf is free here (nothing is being sent) and larger than a cookie box.
+    if (!(entry instanceof Peer) || !entry.cookies.consumeReply(now, data, this.hsBuf)) {
       this.drops.badCookieReply++;
       return;
     }

@@ -17,7 +17,7 @@ import type { ChaChaPoly } from './crypto/aead';
 import { PING_DEFAULTS, type PeerConfig } from './config';
 import { DROP_COUNTERS_SIZE, DropCounters } from './drops';
 import { prefixMask } from './ipv4';
-import { CookieGenerator } from './cookie';
+import { COOKIE_GENERATOR_BYTES, CookieGenerator } from './cookie';
 import type { Keypair } from './keypair';
 import { Handshake } from './noise';
 
@@ -85,12 +85,17 @@ const DROPS_AT = NUMBER_NAMES.length + FLAGS.length;
 /** Numbers in all. */
 const NUMERIC_SIZE = DROPS_AT + DROP_COUNTERS_SIZE;
 
-/** Byte fields, as offsets into Peer.bytes. */
+/**
+ * Byte fields, as offsets into Peer.bytes: the identifier a PROD from this
+ * peer carries (keyed BLAKE2s of its public key) and the one ours carry, the
+ * close nonce, then the cookie generator's bytes.
+ */
 export const PEER_PROD_ID = 0;
 export const PEER_PROD_ID_OUT = 16;
 export const PEER_CLOSE_NONCE = 32;
-const PROD_ID_BYTES = 16;
-const BYTES_SIZE = 40;
+/** The cookie generator's bytes follow, in the same buffer. */
+const PEER_COOKIES = 40;
+const BYTES_SIZE = PEER_COOKIES + COOKIE_GENERATOR_BYTES;
 
 /**
  * An all-zero pre-shared key for every peer configured without one (the
@@ -121,9 +126,6 @@ export class Peer {
   private readonly numbers: Float64Array;
   /** Small byte fields at the PEER_* offsets, in the same ArrayBuffer as `numbers`. */
   readonly bytes: Uint8Array;
-  /** Identifier a PROD from this peer carries (keyed BLAKE2s of its public key), and the one ours carry: views into `bytes`. */
-  readonly prodId: Uint8Array;
-  readonly prodIdOut: Uint8Array;
 
   // The five timers of wireguard-go (timers.go), as absolute deadlines; Infinity is "not pending".
   declare retransmitHandshakeAt: number;
@@ -210,11 +212,9 @@ export class Peer {
     for (let i = 0; i < NUMBER_NAMES.length; i++) numbers[i] = NUMBERS[NUMBER_NAMES[i]];
     this.drops = new DropCounters(numbers, DROPS_AT);
     this.bytes = new Uint8Array(buffer, NUMERIC_SIZE * 8, BYTES_SIZE);
-    this.prodId = new Uint8Array(buffer, NUMERIC_SIZE * 8 + PEER_PROD_ID, PROD_ID_BYTES);
-    this.prodIdOut = new Uint8Array(buffer, NUMERIC_SIZE * 8 + PEER_PROD_ID_OUT, PROD_ID_BYTES);
 
     this.handshake = new Handshake(config.publicKey, config.presharedKey ?? NO_PRESHARED_KEY, localPrivate);
-    this.cookies = new CookieGenerator(config.publicKey, aead);
+    this.cookies = new CookieGenerator(config.publicKey, aead, new Uint8Array(buffer, NUMERIC_SIZE * 8 + PEER_COOKIES, COOKIE_GENERATOR_BYTES));
     this.endpointAddress = config.endpoint ? config.endpoint.address : null;
     this.endpointPort = config.endpoint ? config.endpoint.port : 0;
     this.persistentKeepaliveInterval = config.persistentKeepalive * 1000;

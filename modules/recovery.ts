@@ -11,7 +11,7 @@ import { hash, mac } from './crypto/hash';
 import { REKEY_TIMEOUT } from './constants';
 import { NAK_SIZE, MSG_NAK, MSG_PROD, PROD_ID, PROD_ID_SIZE, PROD_SIZE, readU32, writeHeader } from './messages';
 import { ascii, HS_INITIATION_CREATED } from './noise';
-import type { Peer } from './peer';
+import { PEER_PROD_ID, PEER_PROD_ID_OUT, type Peer } from './peer';
 import { SourceRateLimiter, TokenBucket } from './ratelimiter';
 import { ResendRing } from './resend';
 
@@ -152,7 +152,7 @@ export class Recovery {
     const out = this.out;
     out.fill(0);
     writeHeader(out, MSG_PROD);
-    out.set(p.prodIdOut, PROD_ID);
+    for (let j = 0; j < PROD_ID_SIZE; j++) out[PROD_ID + j] = p.bytes[PEER_PROD_ID_OUT + j];
     this.actions.send(out, PROD_SIZE, p.endpointAddress, p.endpointPort);
     p.prodsSent++;
     return true;
@@ -168,7 +168,7 @@ export class Recovery {
     for (let i = 0; i < peers.length && p === null; i++) {
       const q = peers[i];
       let d = 0;
-      for (let j = 0; j < PROD_ID_SIZE; j++) d |= q.prodId[j] ^ data[PROD_ID + j];
+      for (let j = 0; j < PROD_ID_SIZE; j++) d |= q.bytes[PEER_PROD_ID + j] ^ data[PROD_ID + j];
       if (d === 0 && q.extensions) p = q;
     }
     if (p === null) {
