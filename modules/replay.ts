@@ -17,18 +17,20 @@
  * the ring holds one block more than the window, because a window of W counters
  * ending anywhere inside a block touches W/blockBits + 1 blocks. Here blocks are
  * u32 (no 64-bit integers on the data path), W is the requested size rounded up
- * to a multiple of 32, and the ring is the smallest power of two of at least
- * W/32 + 1 blocks, so a block index is a mask of the counter's low half
- * (RFC 6479 §2.1). 8128 gives W = 8128 in 256 u32 blocks: exactly wireguard-go's
- * window and bitmap size; 1024 gives W = 1024 in 64 blocks (256 bytes).
+ * to a multiple of 32, and the ring is exactly W/32 + 1 blocks. RFC 6479 §2.1
+ * rounds the ring up to a power of two so that a block index is a mask; that
+ * would nearly double a gateway's windows (1024 counters: 64 blocks instead of
+ * 33, twice per session), and memory is what a gateway is short of, so a
+ * block index is a remainder instead. 8128 gives W = 8128 in 255 blocks;
+ * 1024 gives W = 1024 in 33 blocks (132 bytes).
  */
 import { REJECT_AFTER_MESSAGES_HI, REJECT_AFTER_MESSAGES_LO } from './constants';
 
 const BLOCK_BITS = 32;
 const BLOCK_SHIFT = 5;
-/** Blocks per 2^32 counters: the block index of (lo, hi) is hi * 2^27 + (lo >>> 5). */
+/** Blocks per 2^32 counters: the block number of (lo, hi) is hi * 2^27 + (lo >>> 5). */
 const BLOCKS_PER_HI = 0x8000000;
-/** Large enough for any sane configuration; keeps the ring a divisor of 2^27. */
+/** Large enough for any sane configuration; keeps hi * hiStep below 2^53 (exact). */
 const MAX_WINDOW = 1 << 24;
 
 /** RFC 6479 anti-replay window over u64 counters carried as (lo, hi) u32 halves. */
@@ -36,8 +38,8 @@ export class ReplayWindow {
   /** The effective window W in counters: the requested size rounded up to a multiple of 32. */
   readonly size: number;
   private readonly ring: Uint32Array;
-  /** ring.length - 1; the ring length is a power of two. */
-  private readonly mask: number;
+  /** 2^27 mod ring.length: block number mod ring length is (hi * hiStep + (lo >>> 5)) mod ring length. */
+  private readonly hiStep: number;
   private lastLo = 0;
   private lastHi = 0;
 
@@ -51,10 +53,13 @@ export class ReplayWindow {
     }
     const windowBlocks = Math.ceil(windowSize / BLOCK_BITS);
     this.size = windowBlocks * BLOCK_BITS;
-    let blocks = 1;
-    while (blocks < windowBlocks + 1) blocks *= 2;
-    this.ring = new Uint32Array(blocks);
-    this.mask = blocks - 1;
+    this.ring = new Uint32Array(windowBlocks + 1);
+    this.hiStep = BLOCKS_PER_HI % this.ring.length;
+  }
+
+  /** The ring slot of counter (lo, hi)'s block. */
+  private slot(lo: number, hi: number): number {
+    return (hi * this.hiStep + (lo >>> BLOCK_SHIFT)) % this.ring.length;
   }
 
   /** Forgets every counter: the state of a fresh session. */
@@ -75,7 +80,7 @@ export class ReplayWindow {
     // enters it and only counters <= last are recorded afterwards.
     if (hi > this.lastHi || (hi === this.lastHi && lo > this.lastLo)) return true;
     if (this.behindTooFar(lo, hi)) return false;
-    return (this.ring[(lo >>> BLOCK_SHIFT) & this.mask] & (1 << (lo & (BLOCK_BITS - 1)))) === 0;
+    return (this.ring[this.slot(lo, hi)] & (1 << (lo & (BLOCK_BITS - 1)))) === 0;
   }
 
   /**
@@ -85,7 +90,7 @@ export class ReplayWindow {
   update(lo: number, hi: number): boolean {
     if (hi >= REJECT_AFTER_MESSAGES_HI && lo >= REJECT_AFTER_MESSAGES_LO) return false;
     const ring = this.ring;
-    const mask = this.mask;
+    const n = ring.length;
     if (hi > this.lastHi || (hi === this.lastHi && lo > this.lastLo)) {
       // Move forward: clear the blocks the window enters, at most the whole ring.
       const current = this.lastLo >>> BLOCK_SHIFT;
@@ -93,17 +98,18 @@ export class ReplayWindow {
       let diff: number;
       if (hi === this.lastHi) diff = target - current;
       else if (hi - this.lastHi === 1) diff = target + (BLOCKS_PER_HI - current);
-      else diff = ring.length;
-      if (diff > ring.length) diff = ring.length;
-      // The ring length divides 2^27, so masking the low half's block number is
-      // the same as masking the full 59-bit block index.
-      for (let i = 1; i <= diff; i++) ring[(current + i) & mask] = 0;
+      else diff = n;
+      if (diff > n) diff = n;
+      for (let i = 1, k = this.slot(this.lastLo, this.lastHi); i <= diff; i++) {
+        k = k + 1 === n ? 0 : k + 1;
+        ring[k] = 0;
+      }
       this.lastLo = lo;
       this.lastHi = hi;
     } else if (this.behindTooFar(lo, hi)) {
       return false;
     }
-    const index = (lo >>> BLOCK_SHIFT) & mask;
+    const index = this.slot(lo, hi);
     const bit = 1 << (lo & (BLOCK_BITS - 1));
     const old = ring[index];
     if ((old & bit) !== 0) return false;

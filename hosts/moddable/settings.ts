@@ -31,7 +31,7 @@
  * | backupPort    | its UDP port                                     | 51820              |
  * | backupKey     | its public key (base64)                          | required with it   |
  * | replayWindow  | replay window in counters, per keypair (memory:  | 1024               |
- * |               | window/8 bytes × 2 keypairs per session)         |                    |
+ * |               | 4 B per 32 counters + 4, × 2 per session)        |                    |
  * | stagedPackets | packets queued while a handshake is in flight    | 32                 |
  * | resendBudget  | bytes of sent packets kept for resending after   | 4096               |
  * |               | home lost its state (one ring for the device)    |                    |
