@@ -10,6 +10,7 @@
  * Everything created is named after this pid and removed in `after` and on exit;
  * leftovers of crashed earlier runs are removed first.
  */
+import { existsSync, rmSync } from 'node:fs';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -28,6 +29,9 @@ const VETH_A = '10.200.0.1';
 const VETH_B = '10.200.0.2';
 const TUN_A = '10.100.0.1';
 const TUN_B = '10.100.0.2';
+
+/** libfaketime from the Debian package faketime (installed by .ci/run). */
+const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 
 const EV_COOKIE_SENT = /\bcookie-sent\b/;
 const EV_HANDSHAKE_COMPLETE = /\bhandshake-complete\b/;
@@ -106,7 +110,9 @@ describe('interop with wireguard-go', () => {
   }
 
   /** homeward in B, peered with A's key. */
-  function startHomeward(opts: { endpoint?: boolean; keepalive?: number; psk?: boolean; underLoadAfter?: number; forwards?: boolean }, name: string): Promise<Homeward> {
+  function startHomeward(
+    opts: { endpoint?: boolean; keepalive?: number; psk?: boolean; underLoadAfter?: number; forwards?: boolean }, name: string, env: NodeJS.ProcessEnv = {},
+  ): Promise<Homeward> {
     return Homeward.start(nsB, {
       privateKey: keyB.privateKey, listenPort: HW_PORT, address: `${TUN_B}/24`,
       underLoadAfter: opts.underLoadAfter,
@@ -118,7 +124,7 @@ describe('interop with wireguard-go', () => {
         endpoint: opts.endpoint ? `${VETH_A}:${WG_PORT}` : undefined,
         persistentKeepalive: opts.keepalive,
       }],
-    }, dir, name);
+    }, dir, name, env);
   }
 
   /** `ping -c <count> -W 2 <dst>` from A's kernel; asserts every echo was answered. */
@@ -193,6 +199,45 @@ describe('interop with wireguard-go', () => {
       await assertHomewardHandshake(s.hw, t);
       const r = await ping;
       assert.equal(r.code, 0, `the ping that triggered the handshake was not answered: ${describeRun(['ping', TUN_B], r)}`);
+    });
+  });
+
+  // ---------------------------------------------------------------- a gateway without a wall clock
+
+  test('clock at 1970 after a reboot: wireguard-go accepts the next handshake thanks to the stored ceiling, and rejects it without', opts(60_000), async (t) => {
+    if (!existsSync(LIBFAKETIME)) {
+      // .ci/run installs faketime; elsewhere the test says what it needs.
+      if (process.env.CI) assert.fail(`${LIBFAKETIME} is missing: install the Debian package faketime`);
+      t.skip(`${LIBFAKETIME} is missing (Debian package faketime)`);
+      return;
+    }
+    // libfaketime: the wall clock starts at 1970-01-02, as on an ESP32 before SNTP; the monotonic
+    // clock (homeward's timers) stays real.
+    const at1970 = { LD_PRELOAD: LIBFAKETIME, FAKETIME: '@1970-01-02 00:00:00', FAKETIME_DONT_FAKE_MONOTONIC: '1' };
+    const s = new Scope();
+    await s.run(async () => {
+      s.wg = await startWgA({});
+      s.hw = await startHomeward({ endpoint: true, keepalive: 25 }, 'hw-clock');
+      const first = await s.wg.waitHandshake(keyB.publicKey, 10_000);
+      const ceiling = `${s.hw.confPath}.ceiling`;
+      assert.ok(existsSync(ceiling), `no TAI64N ceiling was stored at ${ceiling}`);
+      await s.hw.proc.kill(); // power cut
+
+      // wg latest-handshakes has 1 s resolution: let the next one be distinguishable.
+      await new Promise((r) => setTimeout(r, 1100));
+      s.hw = await startHomeward({ endpoint: true, keepalive: 25 }, 'hw-clock', at1970);
+      const second = await s.wg.waitHandshake(keyB.publicKey, 10_000, first);
+      t.diagnostic(`handshakes accepted by wireguard-go at ${first} and, after the reboot to 1970, at ${second}`);
+      await s.hw.waitFor(EV_HANDSHAKE_COMPLETE, 3000);
+      await s.hw.proc.kill();
+
+      // Control: the same reboot without the ceiling sends a 1970 timestamp, older than the last one
+      // wireguard-go accepted, so it is dropped as a replay: no handshake, whatever homeward retries.
+      rmSync(ceiling);
+      s.hw = await startHomeward({ endpoint: true, keepalive: 25 }, 'hw-clock', at1970);
+      await s.hw.waitFor(/\bhandshake-sent\b.*retry/, 8_000);
+      assert.equal(await s.wg.latestHandshake(keyB.publicKey), second, 'wireguard-go accepted a handshake stamped 1970');
+      assert.ok(!s.hw.proc.lines.some((l) => EV_HANDSHAKE_COMPLETE.test(l.text)), 'homeward completed a handshake stamped 1970');
     });
   });
 

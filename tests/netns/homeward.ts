@@ -75,13 +75,14 @@ export class Homeward {
    * Writes the config, runs `homeward up`, and waits until its UDP port and its
    * LocalForward sockets are bound (not depending on any particular log line).
    */
-  static async start(ns: string, config: HomewardConfig, dir: string, name = 'homeward'): Promise<Homeward> {
+  /** `env` is added to the process's environment (e.g. libfaketime's, for a clock at 1970). */
+  static async start(ns: string, config: HomewardConfig, dir: string, name = 'homeward', env: NodeJS.ProcessEnv = {}): Promise<Homeward> {
     if (!existsSync(HOMEWARD_BIN)) throw new Error(`${HOMEWARD_BIN} does not exist (the homeward CLI has not landed yet)`);
     const confPath = join(dir, `${name}.conf`);
     writeFileSync(confPath, homewardConfText(config), { mode: 0o600 });
     const runDir = join(dir, `${name}.run`);
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
-    const proc = spawnIn(ns, name, [process.execPath, HOMEWARD_BIN, 'up', confPath], { HOMEWARD_RUN_DIR: runDir });
+    const proc = spawnIn(ns, name, [process.execPath, HOMEWARD_BIN, 'up', confPath], { ...env, HOMEWARD_RUN_DIR: runDir });
     const hw = new Homeward(ns, proc, confPath, runDir);
     const ports = [config.listenPort, ...(config.localForwards ?? []).map(forwardPort)];
     try {
