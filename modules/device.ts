@@ -13,7 +13,7 @@ import { ChaChaPoly } from './crypto/aead';
 import { AllowedIps } from './allowedips';
 import { encodeBase64 } from './base64';
 import {
-  HANDSHAKE_INITIATION_RATE, MAX_TIMER_HANDSHAKES,
+  MAX_TIMER_HANDSHAKES,
   REJECT_AFTER_TIME, REKEY_AFTER_MESSAGES_HI, REKEY_AFTER_TIME, REKEY_TIMEOUT, REKEY_TIMEOUT_JITTER_MAX,
   KEEPALIVE_TIMEOUT, REJECT_AFTER_MESSAGES_HI, REJECT_AFTER_MESSAGES_LO,
 } from './constants';
@@ -23,16 +23,15 @@ import {
 } from './ipv4';
 import { Keypair } from './keypair';
 import {
-  INITIATION_SIZE, MSG_COOKIE_REPLY, MSG_INITIATION, MSG_NAK, MSG_PROD, MSG_RESPONSE, MSG_TRANSPORT, RESPONSE_SIZE, TRANSPORT_DATA,
+  MSG_COOKIE_REPLY, MSG_INITIATION, MSG_NAK, MSG_PROD, MSG_RESPONSE, MSG_TRANSPORT, TRANSPORT_DATA,
   TRANSPORT_HEADER_SIZE, messageType, readU32, writeHeader, writeU32,
 } from './messages';
 import { HS_INITIATION_CREATED, Noise } from './noise';
 import { Peer, PEER_PROD_ID, PEER_PROD_ID_OUT } from './peer';
-import { compareTai64n, writeTai64n } from './tai64n';
 import {
   expireTimers, timersAnyAuthenticatedPacketReceived, timersAnyAuthenticatedPacketSent,
   timersAnyAuthenticatedPacketTraversal, timersDataReceived, timersDataSent, timersHandshakeComplete,
-  timersHandshakeInitiated, timersSessionDerived, type TimerActions,
+  type TimerActions,
 } from './timers';
 import { DropCounters, type DropReason } from './drops';
 import type { DeviceApi, DeviceEvent, DeviceEventName, DeviceHost } from './host';
@@ -44,6 +43,7 @@ import { livenessStarted, livenessStopped, livenessTimer, type LivenessActions }
 import { Admission } from './admission';
 import { Sessions } from './sessions';
 import { TimestampClock } from './timestamp';
+import { Handshakes, type HandshakeActions } from './handshakes';
 
 export type { DeviceApi, DeviceEvent, DeviceEventName, DeviceHost } from './host';
 export type { DeviceStatus, PeerStatus } from './status';
@@ -57,7 +57,7 @@ export const SEND_TOO_BIG = 3;
 /** Largest inner IP packet (WireGuard's default MTU on a 1500-byte path). */
 export const MTU = 1420;
 
-/** An empty payload: message 2's, and a staged keepalive. Never written to. */
+/** An empty payload: a staged keepalive. Never written to. */
 const EMPTY = new Uint8Array(0);
 
 /** What a sealed packet is, for the resend ring and WireGuard's timers (sealAndSend). */
@@ -69,12 +69,12 @@ const SEND_CONTROL = 2;
 export const CONTROL_HELLO = 0x10;
 const HELLO_VERSION = 1;
 
-export class Device implements DeviceApi, TimerActions, RecoveryActions, LivenessActions, CloseActions, GroupActions {
+export class Device implements DeviceApi, TimerActions, RecoveryActions, LivenessActions, CloseActions, GroupActions, HandshakeActions {
   private readonly aead = new ChaChaPoly();
   private readonly noise: Noise;
   private readonly admission: Admission;
   private readonly sessions: Sessions;
-  private readonly clock: TimestampClock;
+  private readonly handshakes: Handshakes;
   readonly peers: Peer[];
   private readonly peerByKey = new Map<string, Peer>();
   private readonly routes: AllowedIps;
@@ -84,10 +84,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
 
   // Preallocated buffers: the data path writes only into these.
   private readonly tx = new Uint8Array(TRANSPORT_HEADER_SIZE + MTU + 16);
-  private readonly hsBuf = new Uint8Array(INITIATION_SIZE);
   private readonly nonce = new Uint8Array(12);
-  private readonly ephemeral = new Uint8Array(32);
-  private readonly timestamp = new Uint8Array(12);
   private readonly rand4 = new Uint8Array(4);
   private readonly ip = new Ipv4Info();
   private readonly udp = new UdpInfo();
@@ -105,7 +102,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     this.noise = new Noise(config.interface.privateKey, this.aead);
     this.publicKeyBase64 = encodeBase64(this.noise.publicKey);
     this.admission = new Admission(this.noise.publicKey, this.aead, Math.max(64, limits.maxPeers * 4), limits.underLoadHandshakesPerSecond, host, this.drops);
-    this.clock = new TimestampClock(host.wallClock ? () => host.wallClock!() : undefined, host.store);
+    const clock = new TimestampClock(host.wallClock ? () => host.wallClock!() : undefined, host.store);
     this.address = config.interface.address ? config.interface.address.ip : -1;
     let routeCount = 0;
     for (const p of config.peers) routeCount += p.allowedIps.length;
@@ -131,6 +128,10 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       limits.replayWindow,
       this,
     );
+    this.handshakes = new Handshakes({
+      noise: this.noise, admission: this.admission, sessions: this.sessions, clock,
+      closer: this.closer, groups: this.groups, drops: this.drops, peerByKey: this.peerByKey,
+    }, host, this);
   }
 
   // ---------------------------------------------------------------- input
@@ -139,9 +140,9 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   handleDatagram(now: number, data: Uint8Array, len: number, address: string, port: number): void {
     switch (messageType(data, len)) {
       case MSG_TRANSPORT: return this.receiveTransport(now, data, len, address, port);
-      case MSG_INITIATION: return this.receiveInitiation(now, data, len, address, port);
-      case MSG_RESPONSE: return this.receiveResponse(now, data, len, address, port);
-      case MSG_COOKIE_REPLY: return this.receiveCookieReply(now, data);
+      case MSG_INITIATION: return this.handshakes.receiveInitiation(now, data, len, address, port);
+      case MSG_RESPONSE: return this.handshakes.receiveResponse(now, data, len, address, port);
+      case MSG_COOKIE_REPLY: return this.handshakes.receiveCookieReply(now, data);
       case MSG_NAK:
         if (this.extensions) return this.recovery.nak(now, data, this.peers);
         this.drops.extensionsOff++;
@@ -226,7 +227,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   /** Starts a handshake with a peer now, within the one-per-REKEY_TIMEOUT rate limit. */
   connect(now: number, peer: number): void {
     const p = this.peers[peer];
-    if (p) this.sendInitiation(p, now, false);
+    if (p) this.handshakes.sendInitiation(p, now, false);
   }
 
   setEndpoint(now: number, peer: number, address: string, port: number): void {
@@ -475,7 +476,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     if (len > 0 && kind !== SEND_CONTROL) timersDataSent(p, now, this.jitter());
     // keepKeyFreshSending: only the initiator rekeys on time or message count.
     if (kp.isInitiator && (kp.sendHi >= REKEY_AFTER_MESSAGES_HI || now - kp.created >= REKEY_AFTER_TIME)) {
-      this.sendInitiation(p, now, false);
+      this.handshakes.sendInitiation(p, now, false);
     }
   }
 
@@ -500,7 +501,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   private flushStaged(p: Peer, now: number): void {
     if (p.staged.length === 0) return;
     if (!this.sendable(p, now) || p.endpointAddress === null) {
-      this.sendInitiation(p, now, false);
+      this.handshakes.sendInitiation(p, now, false);
       return;
     }
     while (p.staged.length > 0) {
@@ -523,100 +524,23 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     // The initiator rekeys 15 s before REJECT_AFTER_TIME if only the other side talks.
     if (kp !== null && kp.isInitiator && now - kp.created >= REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT) {
       p.sentLastMinuteHandshake = true;
-      this.sendInitiation(p, now, false);
+      this.handshakes.sendInitiation(p, now, false);
     }
   }
 
-  // ---------------------------------------------------------------- handshake
-
-  private receiveInitiation(now: number, data: Uint8Array, len: number, address: string, port: number): void {
-    if (!this.admission.admit(now, data, len, address, port)) return;
-    const consumed = this.noise.consumeInitiation(data, 8, 12, (key) => {
-      const p = this.peerByKey.get(encodeBase64(key));
-      return p ? p.handshake : null;
-    });
-    if (consumed === null) {
-      this.drops.badInitiation++;
-      return;
-    }
-    const hs = consumed.handshake;
-    const p = this.peerByKey.get(encodeBase64(hs.remoteStatic))!;
-    // Replay and flood protection (whitepaper §5.1): the TAI64N must move forward.
-    if (compareTai64n(consumed.payload, 0, hs.latestTimestamp, 0) <= 0) {
-      this.drops.replayedInitiation++;
-      return;
-    }
-    if (now - hs.lastInitiationConsumption < HANDSHAKE_INITIATION_RATE) {
-      this.drops.initiationFlood++;
-      return;
-    }
-    if (!this.takeSlots(p, now)) return;
-    hs.latestTimestamp.set(consumed.payload);
-    hs.lastInitiationConsumption = now;
-    this.noise.acceptInitiation(consumed, readU32(data, 4));
-    this.setEndpointOf(p, address, port, now);
-    timersAnyAuthenticatedPacketTraversal(p, now);
-    timersAnyAuthenticatedPacketReceived(p);
-
-    const buf = this.hsBuf;
-    const index = this.sessions.newHandshakeIndex(p);
-    this.host.random(this.ephemeral);
-    writeHeader(buf, MSG_RESPONSE);
-    writeU32(buf, 4, index);
-    writeU32(buf, 8, hs.remoteIndex);
-    if (!this.noise.createResponse(hs, this.ephemeral, EMPTY, buf, 12)) {
-      this.drops.badInitiation++;
-      return;
-    }
-    p.cookies.addMacs(now, buf, RESPONSE_SIZE);
-    this.beginSession(p, now, false);
-    this.host.send(buf, RESPONSE_SIZE, p.endpointAddress!, p.endpointPort);
-    timersSessionDerived(p, now);
-    timersAnyAuthenticatedPacketTraversal(p, now);
-    timersAnyAuthenticatedPacketSent(p);
-  }
-
-  private receiveResponse(now: number, data: Uint8Array, len: number, address: string, port: number): void {
-    if (!this.admission.admit(now, data, len, address, port)) return;
-    const entry = this.sessions.lookup(readU32(data, 8));
-    if (!(entry instanceof Peer) || entry.handshake.state !== HS_INITIATION_CREATED) {
-      this.drops.unknownIndex++;
-      return;
-    }
-    const p = entry;
-    if (this.noise.consumeResponse(p.handshake, data, 12, 0) === null) {
-      this.drops.badResponse++;
-      return;
-    }
-    if (!this.takeSlots(p, now)) return;
-    p.handshake.remoteIndex = readU32(data, 4);
-    this.setEndpointOf(p, address, port, now);
-    timersAnyAuthenticatedPacketTraversal(p, now);
-    timersAnyAuthenticatedPacketReceived(p);
-    this.beginSession(p, now, true);
-    timersSessionDerived(p, now);
-    timersHandshakeComplete(p, now);
-    this.emit('handshake-complete', p, now);
-    // The responder needs one transport packet to confirm the session: the HELLO
-    // does it between homeward peers, a keepalive otherwise (or staged data).
-    if (this.sessionStarted(p, now)) this.flushStaged(p, now);
-    else this.sendKeepalive(p, now);
-  }
-
-  private receiveCookieReply(now: number, data: Uint8Array): void {
-    const entry = this.sessions.lookup(readU32(data, 4));
-    // hsBuf is free here (nothing is being sent) and larger than a cookie box.
-    if (!(entry instanceof Peer) || !entry.cookies.consumeReply(now, data, this.hsBuf)) {
-      this.drops.badCookieReply++;
-      return;
-    }
-    this.emit('cookie-received', entry, now);
-  }
+  // ---------------------------------------------------------------- handshake (handshakes.ts)
 
   /** Recovery: an initiation now, despite REKEY_TIMEOUT; to `address` (a PROD's source) if given. */
   forceInitiation(p: Peer, now: number, address: string | null, port: number): void {
     const retry = p.retransmitHandshakeAt !== Infinity;
-    this.sendInitiation(p, now, retry, true, address, port);
+    this.handshakes.sendInitiation(p, now, retry, true, address, port);
+  }
+
+  /** Our initiation was answered. The responder needs one transport packet to confirm the session:
+   * the HELLO does it between homeward peers, a keepalive otherwise (or staged data). */
+  initiatorSessionUp(p: Peer, now: number): void {
+    if (this.sessionStarted(p, now)) this.flushStaged(p, now);
+    else this.sendKeepalive(p, now);
   }
 
   send(data: Uint8Array, len: number, address: string, port: number): void {
@@ -625,49 +549,6 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
 
   random(out: Uint8Array): void {
     this.host.random(out);
-  }
-
-  /**
-   * wireguard-go SendHandshakeInitiation: at most one per REKEY_TIMEOUT unless
-   * it is a retry; none of our own in WAIT (see `held`), unless recovery forces it.
-   */
-  private sendInitiation(p: Peer, now: number, isRetry: boolean, force = false, toAddress: string | null = null, toPort = 0): void {
-    if (!isRetry) p.handshakeAttempts = 0;
-    const hs = p.handshake;
-    // WAIT holds our attempts back while the old session can still bring a NAK and a PROD. Once
-    // liveness erased it there is nothing to be NAKed: data may ask again, as in WireGuard.
-    const held = now < p.waitUntil && (isRetry || this.hasSession(p, now));
-    if (!force && (now - hs.lastSentHandshake < REKEY_TIMEOUT || held)) return;
-    const address = toAddress ?? p.endpointAddress;
-    const port = toAddress !== null ? toPort : p.endpointPort;
-    if (address === null) {
-      this.drops.noEndpoint++;
-      return;
-    }
-    hs.lastSentHandshake = now;
-    if (p.failingSince === Infinity) {
-      p.failingSince = now; // answered, sessionStarted clears it; unanswered, failover counts from here
-      this.groups.poke(p, now);
-    }
-    const buf = this.hsBuf;
-    const index = this.sessions.newHandshakeIndex(p);
-    this.host.random(this.ephemeral);
-    writeTai64n(this.timestamp, 0, this.clock.at(now));
-    writeHeader(buf, MSG_INITIATION);
-    writeU32(buf, 4, index);
-    if (!this.noise.createInitiation(hs, this.ephemeral, this.timestamp, buf, 8)) return;
-    p.cookies.addMacs(now, buf, INITIATION_SIZE);
-    this.host.send(buf, INITIATION_SIZE, address, port);
-    this.emit('handshake-sent', p, now, isRetry ? `retry ${p.handshakeAttempts}` : undefined);
-    timersAnyAuthenticatedPacketTraversal(p, now);
-    timersAnyAuthenticatedPacketSent(p);
-    timersHandshakeInitiated(p, now, this.jitter());
-  }
-
-  /** A new keypair from the handshake; new keys are a new association, so whatever was closing is over. */
-  private beginSession(p: Peer, now: number, isInitiator: boolean): void {
-    this.closer.reopen(p, now);
-    this.sessions.begin(p, now, isInitiator, this.noise);
   }
 
   // ---------------------------------------------------------------- timers
@@ -690,12 +571,12 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       return;
     }
     p.handshakeAttempts++;
-    this.sendInitiation(p, now, true);
+    this.handshakes.sendInitiation(p, now, true);
   }
 
   /** Timer: we sent data and heard nothing for KEEPALIVE_TIMEOUT + REKEY_TIMEOUT. */
   newHandshake(p: Peer, now: number): void {
-    this.sendInitiation(p, now, false);
+    this.handshakes.sendInitiation(p, now, false);
   }
 
   /** Timer: no new keys for 3×REJECT_AFTER_TIME: erase everything (whitepaper §6.4). */
@@ -740,7 +621,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     // it is what marks the peer failing, and so what lets its group fail over.
     const allowedAt = p.handshake.lastSentHandshake + REKEY_TIMEOUT;
     if (now < allowedAt) p.newHandshakeAt = allowedAt;
-    else this.sendInitiation(p, now, false);
+    else this.handshakes.sendInitiation(p, now, false);
   }
 
   /** Close: seals `kind` and the 8-byte nonce at nonce[off] on the current session. */
@@ -787,7 +668,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
    * recently used idle session is closed (CLOSE to a homeward peer, without
    * waiting) and its slots reused; when none is idle, the handshake waits.
    */
-  private takeSlots(p: Peer, now: number): boolean {
+  takeSlots(p: Peer, now: number): boolean {
     if (this.sessions.table.take(p)) return true;
     const victim = this.sessions.table.victim(this.peers, now, p);
     if (victim === null) {
@@ -845,7 +726,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   // ---------------------------------------------------------------- helpers
 
   /** Roaming (whitepaper §2.1): the endpoint follows the last authenticated source. */
-  private setEndpointOf(p: Peer, address: string, port: number, now: number): void {
+  setEndpointOf(p: Peer, address: string, port: number, now: number): void {
     if (p.endpointAddress === address && p.endpointPort === port) return;
     const had = p.endpointAddress !== null;
     p.endpointAddress = address;
@@ -885,13 +766,13 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     p.drops[reason]++;
   }
 
-  private emit(name: DeviceEventName, p: Peer, now: number, detail?: string): void {
+  emit(name: DeviceEventName, p: Peer, now: number, detail?: string): void {
     const e: DeviceEvent = { name, peer: p.index, publicKey: p.publicKeyBase64, time: now };
     if (detail !== undefined) e.detail = detail;
     this.host.event(e);
   }
 
-  private jitter(): number {
+  jitter(): number {
     this.host.random(this.rand4);
     return readU32(this.rand4, 0) % REKEY_TIMEOUT_JITTER_MAX;
   }

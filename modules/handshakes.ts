@@ -1,0 +1,197 @@
+/**
+ * The three handshake messages as the device handles them, step for step as
+ * wireguard-go does (receive.go's handshake routine, send.go's
+ * SendHandshakeInitiation): admission under load, consuming an initiation and
+ * answering it, consuming a response, taking a cookie, and sending
+ * initiations within WireGuard's rate limit and homeward's WAIT.
+ *
+ * The Noise arithmetic is noise.ts; what a new session means for the device
+ * (HELLO, the resend, liveness, staged packets) stays in device.ts, reached
+ * through HandshakeActions.
+ */
+import type { Admission } from './admission';
+import { encodeBase64 } from './base64';
+import type { Closer } from './close';
+import { HANDSHAKE_INITIATION_RATE, REKEY_TIMEOUT } from './constants';
+import type { DropCounters } from './drops';
+import type { Groups } from './groups';
+import type { DeviceEventName, DeviceHost } from './host';
+import { INITIATION_SIZE, MSG_INITIATION, MSG_RESPONSE, readU32, RESPONSE_SIZE, writeHeader, writeU32 } from './messages';
+import { HS_INITIATION_CREATED, type Noise } from './noise';
+import { Peer } from './peer';
+import type { Sessions } from './sessions';
+import { compareTai64n, writeTai64n } from './tai64n';
+import {
+  timersAnyAuthenticatedPacketReceived, timersAnyAuthenticatedPacketSent, timersAnyAuthenticatedPacketTraversal,
+  timersHandshakeComplete, timersHandshakeInitiated, timersSessionDerived,
+} from './timers';
+import type { TimestampClock } from './timestamp';
+
+/** An empty payload: message 2's. Never written to. */
+const EMPTY = new Uint8Array(0);
+
+/** What the handshake needs from the device. */
+export interface HandshakeActions {
+  /** Slots in the bounded table for a new session of `p` (an idle one may be evicted); false if none. */
+  takeSlots(p: Peer, now: number): boolean;
+  /** Roaming: the endpoint follows the last authenticated source. */
+  setEndpointOf(p: Peer, address: string, port: number, now: number): void;
+  hasSession(p: Peer, now: number): boolean;
+  /** Our initiation was answered: the session is ours to use (and to confirm to the responder). */
+  initiatorSessionUp(p: Peer, now: number): void;
+  emit(name: DeviceEventName, p: Peer, now: number, detail?: string): void;
+  /** 0 to REKEY_TIMEOUT_JITTER_MAX ms, from the host's randomness. */
+  jitter(): number;
+}
+
+/** The parts of the device the handshake works with. */
+export interface HandshakeParts {
+  noise: Noise;
+  admission: Admission;
+  sessions: Sessions;
+  clock: TimestampClock;
+  closer: Closer;
+  groups: Groups;
+  drops: DropCounters;
+  peerByKey: Map<string, Peer>;
+}
+
+export class Handshakes {
+  // Preallocated: a handshake message is built in place and sent from here.
+  private readonly buf = new Uint8Array(INITIATION_SIZE);
+  private readonly ephemeral = new Uint8Array(32);
+  private readonly timestamp = new Uint8Array(12);
+
+  constructor(
+    private readonly parts: HandshakeParts,
+    private readonly host: DeviceHost,
+    private readonly actions: HandshakeActions,
+  ) {}
+
+  receiveInitiation(now: number, data: Uint8Array, len: number, address: string, port: number): void {
+    const { noise, drops, peerByKey } = this.parts;
+    if (!this.parts.admission.admit(now, data, len, address, port)) return;
+    const consumed = noise.consumeInitiation(data, 8, 12, (key) => {
+      const p = peerByKey.get(encodeBase64(key));
+      return p ? p.handshake : null;
+    });
+    if (consumed === null) {
+      drops.badInitiation++;
+      return;
+    }
+    const hs = consumed.handshake;
+    const p = peerByKey.get(encodeBase64(hs.remoteStatic))!;
+    // Replay and flood protection (whitepaper §5.1): the TAI64N must move forward.
+    if (compareTai64n(consumed.payload, 0, hs.latestTimestamp, 0) <= 0) {
+      drops.replayedInitiation++;
+      return;
+    }
+    if (now - hs.lastInitiationConsumption < HANDSHAKE_INITIATION_RATE) {
+      drops.initiationFlood++;
+      return;
+    }
+    if (!this.actions.takeSlots(p, now)) return;
+    hs.latestTimestamp.set(consumed.payload);
+    hs.lastInitiationConsumption = now;
+    noise.acceptInitiation(consumed, readU32(data, 4));
+    this.actions.setEndpointOf(p, address, port, now);
+    timersAnyAuthenticatedPacketTraversal(p, now);
+    timersAnyAuthenticatedPacketReceived(p);
+
+    const buf = this.buf;
+    const index = this.parts.sessions.newHandshakeIndex(p);
+    this.host.random(this.ephemeral);
+    writeHeader(buf, MSG_RESPONSE);
+    writeU32(buf, 4, index);
+    writeU32(buf, 8, hs.remoteIndex);
+    if (!noise.createResponse(hs, this.ephemeral, EMPTY, buf, 12)) {
+      drops.badInitiation++;
+      return;
+    }
+    p.cookies.addMacs(now, buf, RESPONSE_SIZE);
+    this.beginSession(p, now, false);
+    this.host.send(buf, RESPONSE_SIZE, p.endpointAddress!, p.endpointPort);
+    timersSessionDerived(p, now);
+    timersAnyAuthenticatedPacketTraversal(p, now);
+    timersAnyAuthenticatedPacketSent(p);
+  }
+
+  receiveResponse(now: number, data: Uint8Array, len: number, address: string, port: number): void {
+    const { drops } = this.parts;
+    if (!this.parts.admission.admit(now, data, len, address, port)) return;
+    const entry = this.parts.sessions.lookup(readU32(data, 8));
+    if (!(entry instanceof Peer) || entry.handshake.state !== HS_INITIATION_CREATED) {
+      drops.unknownIndex++;
+      return;
+    }
+    const p = entry;
+    if (this.parts.noise.consumeResponse(p.handshake, data, 12, 0) === null) {
+      drops.badResponse++;
+      return;
+    }
+    if (!this.actions.takeSlots(p, now)) return;
+    p.handshake.remoteIndex = readU32(data, 4);
+    this.actions.setEndpointOf(p, address, port, now);
+    timersAnyAuthenticatedPacketTraversal(p, now);
+    timersAnyAuthenticatedPacketReceived(p);
+    this.beginSession(p, now, true);
+    timersSessionDerived(p, now);
+    timersHandshakeComplete(p, now);
+    this.actions.emit('handshake-complete', p, now);
+    this.actions.initiatorSessionUp(p, now);
+  }
+
+  receiveCookieReply(now: number, data: Uint8Array): void {
+    const entry = this.parts.sessions.lookup(readU32(data, 4));
+    // The message buffer is free here (nothing is being sent) and larger than a cookie box.
+    if (!(entry instanceof Peer) || !entry.cookies.consumeReply(now, data, this.buf)) {
+      this.parts.drops.badCookieReply++;
+      return;
+    }
+    this.actions.emit('cookie-received', entry, now);
+  }
+
+  /**
+   * wireguard-go SendHandshakeInitiation: at most one per REKEY_TIMEOUT unless
+   * it is a retry; none of our own in WAIT (see `held`), unless recovery forces
+   * it, then to `toAddress` (a PROD's source) if given.
+   */
+  sendInitiation(p: Peer, now: number, isRetry: boolean, force = false, toAddress: string | null = null, toPort = 0): void {
+    if (!isRetry) p.handshakeAttempts = 0;
+    const hs = p.handshake;
+    // WAIT holds our attempts back while the old session can still bring a NAK and a PROD. Once
+    // liveness erased it there is nothing to be NAKed: data may ask again, as in WireGuard.
+    const held = now < p.waitUntil && (isRetry || this.actions.hasSession(p, now));
+    if (!force && (now - hs.lastSentHandshake < REKEY_TIMEOUT || held)) return;
+    const address = toAddress ?? p.endpointAddress;
+    const port = toAddress !== null ? toPort : p.endpointPort;
+    if (address === null) {
+      this.parts.drops.noEndpoint++;
+      return;
+    }
+    hs.lastSentHandshake = now;
+    if (p.failingSince === Infinity) {
+      p.failingSince = now; // answered, the new session clears it; unanswered, failover counts from here
+      this.parts.groups.poke(p, now);
+    }
+    const buf = this.buf;
+    const index = this.parts.sessions.newHandshakeIndex(p);
+    this.host.random(this.ephemeral);
+    writeTai64n(this.timestamp, 0, this.parts.clock.at(now));
+    writeHeader(buf, MSG_INITIATION);
+    writeU32(buf, 4, index);
+    if (!this.parts.noise.createInitiation(hs, this.ephemeral, this.timestamp, buf, 8)) return;
+    p.cookies.addMacs(now, buf, INITIATION_SIZE);
+    this.host.send(buf, INITIATION_SIZE, address, port);
+    this.actions.emit('handshake-sent', p, now, isRetry ? `retry ${p.handshakeAttempts}` : undefined);
+    timersAnyAuthenticatedPacketTraversal(p, now);
+    timersAnyAuthenticatedPacketSent(p);
+    timersHandshakeInitiated(p, now, this.actions.jitter());
+  }
+
+  /** A new keypair from the handshake; new keys are a new association, so whatever was closing is over. */
+  private beginSession(p: Peer, now: number, isInitiator: boolean): void {
+    this.parts.closer.reopen(p, now);
+    this.parts.sessions.begin(p, now, isInitiator, this.parts.noise);
+  }
+}
