@@ -17,7 +17,7 @@
  *
  * Logs one line per device event through trace(), prefixed "homeward:".
  */
-// First: installs crypto.getRandomValues before any noble module is evaluated.
+// First: installs crypto.getRandomValues before any other module could look for it.
 import './hosts/moddable/crypto-global';
 import { ModdableEndpoint } from './hosts/moddable/endpoint';
 import { loadSettings, PreferenceStore, type GatewaySettings } from './hosts/moddable/settings';

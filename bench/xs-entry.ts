@@ -11,6 +11,7 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { GATEWAY_LIMITS, type DeviceConfig, type DeviceLimits } from '../modules/config';
 import { ChaChaPoly } from '../modules/crypto/aead';
 import { publicKey, x25519 } from '../modules/crypto/x25519';
+import { nobleX25519 } from '../tests/harness/noble-x25519';
 import { Device, type DeviceHost } from '../modules/device';
 import { INITIATION_SIZE, RESPONSE_SIZE, TRANSPORT_DATA } from '../modules/messages';
 import { Handshake, Noise, type ConsumedInitiation } from '../modules/noise';
@@ -422,6 +423,10 @@ const bench = {
 
   x25519Once(): void {
     x25519(bench.x25519.a, bench.x25519.b);
+  },
+
+  nobleX25519Once(): void {
+    nobleX25519.scalarMult(bench.x25519.a, bench.x25519.b);
   },
 
   /** Sanity checks after measuring; the reply is a JSON object of problems (empty when none). */

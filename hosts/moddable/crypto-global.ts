@@ -2,11 +2,11 @@
 /**
  * Installs `globalThis.crypto.getRandomValues` on XS, which has none.
  *
- * main.ts imports this module first, so it is evaluated before any noble
- * module: noble's `randomBytes()` looks for `crypto.getRandomValues` and
- * throws without it. (The core itself never reads a random source; the host
- * passes random bytes in. This is for noble and for anything else that
- * follows the Web Crypto convention.)
+ * main.ts imports this module first, so it is evaluated before any other
+ * module that might look for it (noble's `randomBytes()`, for one, throws
+ * without it). The firmware itself bundles no noble module, and the core
+ * never reads a random source (the host passes random bytes in), so this is
+ * for any library that follows the Web Crypto convention.
  */
 import { fillRandom } from './native';
 

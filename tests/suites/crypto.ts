@@ -26,6 +26,7 @@ import zincChaCha from '../vectors/zinc-chacha20.json' with { type: 'json' };
 import zincPoly from '../vectors/zinc-poly1305.json' with { type: 'json' };
 import zincAead from '../vectors/zinc-chacha20poly1305.json' with { type: 'json' };
 import zincX25519 from '../vectors/zinc-curve25519.json' with { type: 'json' };
+import { nobleX25519 as reference } from '../harness/noble-x25519';
 import { type Case, equal, equalBytes, fromHex, hex, ok, throws } from '../harness/suite';
 
 interface AeadVector {
@@ -544,6 +545,23 @@ export const cases: Case[] = [
     ok(isZero(new Uint8Array(32)) && !isZero(nine), 'isZero');
     throws(() => x25519(new Uint8Array(31), nine), 'short private key accepted');
     throws(() => x25519(k, new Uint8Array(33)), 'long public key accepted');
+  }],
+
+  ['X25519: cross-check against noble\'s ladder on seeded random scalars and points, non-canonical u among them', () => {
+    const rand = prng(0x78323535);
+    for (let i = 0; i < 24; i++) {
+      const k = rand(32);
+      const u = rand(32);
+      // One point in four is in [p, 2^255) (non-canonical), one in four has the top bit set (it must be masked).
+      if (i % 4 === 1) { u.fill(0xff, 1); u[0] = 0xed + (u[0] % 0x12); u[31] = 0x7f; }
+      if (i % 4 === 3) u[31] |= 0x80;
+      const kCopy = k.slice();
+      let want: Uint8Array;
+      try { want = reference.scalarMult(k, u); } catch { want = new Uint8Array(32); }
+      equalBytes(x25519(k, u), want, `scalar ${hex(k)} point ${hex(u)}`);
+      equalBytes(k, kCopy, 'x25519 modified the private key');
+      equalBytes(publicKey(k), reference.scalarMultBase(k), `public key of ${hex(k)}`);
+    }
   }],
 
   ['Cross-check against noble chacha20poly1305/xchacha20poly1305, lengths 0..1500 (seeded)', () => {
