@@ -68,10 +68,17 @@ export interface DeviceLimits {
   maxPeers: number;
   /**
    * Replay window W in counters (RFC 6479), rounded up to a multiple of 32;
-   * each keypair keeps a bitmap of the next power of two of W/32 + 1 u32
-   * blocks (replay.ts): 1024 gives 64 blocks, 2048 bits.
+   * each keypair keeps a ring of W/32 + 1 u32 blocks (replay.ts): 1024
+   * gives 33 blocks, 132 bytes.
    */
   replayWindow: number;
+  /**
+   * Handshakes in flight at once (handshake-pool.ts): their state comes
+   * from a pool of this size (at most maxPeers), not from every peer. When
+   * all are in use, the initiation sent longest ago gives its state up and
+   * is retried. Default DEFAULT_HANDSHAKES.
+   */
+  handshakes?: number;
   /** Packets staged per peer while a handshake is in flight (WireGuard: 128). */
   stagedPackets: number;
   /** Handshake messages per second above which the device is "under load" and demands cookies. */
@@ -131,8 +138,12 @@ export interface DeviceConfig {
   lifecycle?: LifecycleLimits;
 }
 
+/** Handshakes in flight at once when the limits do not say (DeviceLimits.handshakes). */
+export const DEFAULT_HANDSHAKES = 4;
+
 export const NODE_LIMITS: DeviceLimits = Object.freeze({
   maxPeers: 1024,
+  handshakes: 64,
   replayWindow: 8128,
   stagedPackets: 128,
   underLoadHandshakesPerSecond: 1000,
@@ -141,6 +152,8 @@ export const NODE_LIMITS: DeviceLimits = Object.freeze({
 
 export const GATEWAY_LIMITS: DeviceLimits = Object.freeze({
   maxPeers: 8,
+  // A gateway initiates to its home end and, in a failover group, to one alternative at a time.
+  handshakes: 2,
   replayWindow: 1024,
   stagedPackets: 32,
   underLoadHandshakesPerSecond: 100,

@@ -8,7 +8,7 @@
  * The transport path (sendUdp → seal → send, handleDatagram → open → deliver)
  * allocates nothing, throws nothing and uses no BigInt.
  */
-import { LIFECYCLE_DEFAULTS, RECOVERY_DEFAULTS, type DeviceConfig } from './config';
+import { DEFAULT_HANDSHAKES, LIFECYCLE_DEFAULTS, RECOVERY_DEFAULTS, type DeviceConfig } from './config';
 import { ChaChaPoly } from './crypto/aead';
 import { AllowedIps } from './allowedips';
 import { encodeBase64 } from './base64';
@@ -26,7 +26,7 @@ import {
   MSG_COOKIE_REPLY, MSG_INITIATION, MSG_NAK, MSG_PROD, MSG_RESPONSE, MSG_TRANSPORT, TRANSPORT_DATA,
   TRANSPORT_HEADER_SIZE, messageType, readU32, writeHeader, writeU32,
 } from './messages';
-import { HS_INITIATION_CREATED, Noise } from './noise';
+import { Noise } from './noise';
 import { Peer, PEER_PROD_ID, PEER_PROD_ID_OUT } from './peer';
 import {
   expireTimers, timersAnyAuthenticatedPacketReceived, timersAnyAuthenticatedPacketSent,
@@ -118,7 +118,8 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       return peer;
     });
     this.extensions = this.peers.some((p) => p.extensions);
-    this.sessions = new Sessions(Math.min(limits.maxPeers, Math.max(1, config.peers.length)), limits.replayWindow, host.random);
+    const sessionSets = Math.min(limits.maxPeers, Math.max(1, config.peers.length));
+    this.sessions = new Sessions(sessionSets, limits.replayWindow, Math.min(sessionSets, limits.handshakes ?? DEFAULT_HANDSHAKES), host.random);
     this.closer = new Closer(lifecycle, this);
     this.groups = new Groups(config.peers, lifecycle);
     this.recovery = new Recovery(
@@ -287,7 +288,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     if (p.closeState === CLOSING) return 'closing';
     if (p.closeState === CLOSED) return 'closed';
     if (this.usable(p.current, now)) return 'established';
-    if (p.handshake.state === HS_INITIATION_CREATED) return 'handshake';
+    if (p.initiationInFlight) return 'handshake';
     if (p.next !== null) return 'confirming';
     if (now < p.waitUntil) return 'wait';
     return 'idle';
@@ -582,8 +583,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   /** Timer: no new keys for 3×REJECT_AFTER_TIME: erase everything (whitepaper §6.4). */
   zeroKeyMaterial(p: Peer, now: number): void {
     this.dropSession(p);
-    this.sessions.forgetHandshake(p);
-    p.handshake.clear();
+    this.sessions.releaseHandshake(p);
     this.emit('keys-zeroed', p, now);
     this.markDown(p, now, 'keys zeroed');
   }
@@ -619,7 +619,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     if (p.retransmitHandshakeAt !== Infinity) return;
     // Within REKEY_TIMEOUT of the last initiation we may not send one now, but one must follow:
     // it is what marks the peer failing, and so what lets its group fail over.
-    const allowedAt = p.handshake.lastSentHandshake + REKEY_TIMEOUT;
+    const allowedAt = p.lastSentHandshake + REKEY_TIMEOUT;
     if (now < allowedAt) p.newHandshakeAt = allowedAt;
     else this.handshakes.sendInitiation(p, now, false);
   }

@@ -17,8 +17,8 @@ import type { DropCounters } from './drops';
 import type { Groups } from './groups';
 import type { DeviceEventName, DeviceHost } from './host';
 import { INITIATION_SIZE, MSG_INITIATION, MSG_RESPONSE, readU32, RESPONSE_SIZE, writeHeader, writeU32 } from './messages';
-import { HS_INITIATION_CREATED, type Noise } from './noise';
-import { Peer } from './peer';
+import { Handshake, type Noise } from './noise';
+import { Peer, PEER_LATEST_TIMESTAMP, PEER_STATIC_STATIC } from './peer';
 import type { Sessions } from './sessions';
 import { compareTai64n, writeTai64n } from './tai64n';
 import {
@@ -61,6 +61,21 @@ export class Handshakes {
   private readonly buf = new Uint8Array(INITIATION_SIZE);
   private readonly ephemeral = new Uint8Array(32);
   private readonly timestamp = new Uint8Array(12);
+  /**
+   * What consumeInitiation reads a peer's ss from while the initiation is
+   * still unauthenticated: binding a pooled handshake that early would let
+   * anyone who knows a peer's public key take another peer's exchange away.
+   */
+  private readonly probe = new Handshake();
+  /** The peer the last lookup found. */
+  private found: Peer | null = null;
+  private readonly lookup = (key: Uint8Array): Handshake | null => {
+    const p = this.parts.peerByKey.get(encodeBase64(key));
+    this.found = p ?? null;
+    if (p === undefined) return null;
+    this.probe.bind(p.config.publicKey, p.presharedKey, p.bytes, PEER_STATIC_STATIC);
+    return this.probe;
+  };
 
   constructor(
     private readonly parts: HandshakeParts,
@@ -69,31 +84,30 @@ export class Handshakes {
   ) {}
 
   receiveInitiation(now: number, data: Uint8Array, len: number, address: string, port: number): void {
-    const { noise, drops, peerByKey } = this.parts;
+    const { noise, drops, sessions } = this.parts;
     if (!this.parts.admission.admit(now, data, len, address, port)) return;
-    const consumed = noise.consumeInitiation(data, 8, 12, (key) => {
-      const p = peerByKey.get(encodeBase64(key));
-      return p ? p.handshake : null;
-    });
+    const consumed = noise.consumeInitiation(data, 8, 12, this.lookup);
+    this.probe.unbind();
     if (consumed === null) {
       drops.badInitiation++;
       return;
     }
-    const hs = consumed.handshake;
-    const p = peerByKey.get(encodeBase64(hs.remoteStatic))!;
+    const p = this.found!;
     // Replay and flood protection (whitepaper §5.1): the TAI64N must move forward.
-    if (compareTai64n(consumed.payload, 0, hs.latestTimestamp, 0) <= 0) {
+    if (compareTai64n(consumed.payload, 0, p.bytes, PEER_LATEST_TIMESTAMP) <= 0) {
       drops.replayedInitiation++;
       return;
     }
-    if (now - hs.lastInitiationConsumption < HANDSHAKE_INITIATION_RATE) {
+    if (now - p.lastInitiationConsumption < HANDSHAKE_INITIATION_RATE) {
       drops.initiationFlood++;
       return;
     }
     if (!this.actions.takeSlots(p, now)) return;
-    hs.latestTimestamp.set(consumed.payload);
-    hs.lastInitiationConsumption = now;
-    noise.acceptInitiation(consumed, readU32(data, 4));
+    p.bytes.set(consumed.payload, PEER_LATEST_TIMESTAMP);
+    p.lastInitiationConsumption = now;
+    // As in wireguard-go, an initiation of ours still in flight is overwritten: the responder role wins.
+    const hs = sessions.handshakeOf(p);
+    noise.acceptInitiation(consumed, readU32(data, 4), hs);
     this.actions.setEndpointOf(p, address, port, now);
     timersAnyAuthenticatedPacketTraversal(p, now);
     timersAnyAuthenticatedPacketReceived(p);
@@ -105,6 +119,7 @@ export class Handshakes {
     writeU32(buf, 4, index);
     writeU32(buf, 8, hs.remoteIndex);
     if (!noise.createResponse(hs, this.ephemeral, EMPTY, buf, 12)) {
+      sessions.releaseHandshake(p);
       drops.badInitiation++;
       return;
     }
@@ -120,17 +135,18 @@ export class Handshakes {
     const { drops } = this.parts;
     if (!this.parts.admission.admit(now, data, len, address, port)) return;
     const entry = this.parts.sessions.lookup(readU32(data, 8));
-    if (!(entry instanceof Peer) || entry.handshake.state !== HS_INITIATION_CREATED) {
+    if (!(entry instanceof Peer) || !entry.initiationInFlight) {
       drops.unknownIndex++;
       return;
     }
     const p = entry;
-    if (this.parts.noise.consumeResponse(p.handshake, data, 12, 0) === null) {
+    const hs = p.handshake!;
+    if (this.parts.noise.consumeResponse(hs, data, 12, 0) === null) {
       drops.badResponse++;
       return;
     }
     if (!this.actions.takeSlots(p, now)) return;
-    p.handshake.remoteIndex = readU32(data, 4);
+    hs.remoteIndex = readU32(data, 4);
     this.actions.setEndpointOf(p, address, port, now);
     timersAnyAuthenticatedPacketTraversal(p, now);
     timersAnyAuthenticatedPacketReceived(p);
@@ -158,29 +174,33 @@ export class Handshakes {
    */
   sendInitiation(p: Peer, now: number, isRetry: boolean, force = false, toAddress: string | null = null, toPort = 0): void {
     if (!isRetry) p.handshakeAttempts = 0;
-    const hs = p.handshake;
     // WAIT holds our attempts back while the old session can still bring a NAK and a PROD. Once
     // liveness erased it there is nothing to be NAKed: data may ask again, as in WireGuard.
     const held = now < p.waitUntil && (isRetry || this.actions.hasSession(p, now));
-    if (!force && (now - hs.lastSentHandshake < REKEY_TIMEOUT || held)) return;
+    if (!force && (now - p.lastSentHandshake < REKEY_TIMEOUT || held)) return;
     const address = toAddress ?? p.endpointAddress;
     const port = toAddress !== null ? toPort : p.endpointPort;
     if (address === null) {
       this.parts.drops.noEndpoint++;
       return;
     }
-    hs.lastSentHandshake = now;
+    p.lastSentHandshake = now;
     if (p.failingSince === Infinity) {
       p.failingSince = now; // answered, the new session clears it; unanswered, failover counts from here
       this.parts.groups.poke(p, now);
     }
     const buf = this.buf;
-    const index = this.parts.sessions.newHandshakeIndex(p);
+    const sessions = this.parts.sessions;
+    const hs = sessions.handshakeOf(p);
+    const index = sessions.newHandshakeIndex(p);
     this.host.random(this.ephemeral);
     writeTai64n(this.timestamp, 0, this.parts.clock.at(now));
     writeHeader(buf, MSG_INITIATION);
     writeU32(buf, 4, index);
-    if (!this.parts.noise.createInitiation(hs, this.ephemeral, this.timestamp, buf, 8)) return;
+    if (!this.parts.noise.createInitiation(hs, this.ephemeral, this.timestamp, buf, 8)) {
+      sessions.releaseHandshake(p);
+      return;
+    }
     p.cookies.addMacs(now, buf, INITIATION_SIZE);
     this.host.send(buf, INITIATION_SIZE, address, port);
     this.actions.emit('handshake-sent', p, now, isRetry ? `retry ${p.handshakeAttempts}` : undefined);

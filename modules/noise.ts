@@ -40,14 +40,19 @@ const HS_CHAIN_KEY = HS_HASH + KEY;
 const HS_LOCAL_EPHEMERAL = HS_CHAIN_KEY + KEY;
 const HS_REMOTE_EPHEMERAL = HS_LOCAL_EPHEMERAL + KEY;
 const HS_STATIC_STATIC = HS_REMOTE_EPHEMERAL + KEY;
-const HS_INITIATOR_HASH = HS_STATIC_STATIC + KEY;
-const HS_TIMESTAMP = HS_INITIATOR_HASH + KEY;
-const HS_BYTES = HS_TIMESTAMP + 12;
+const HS_BYTES = HS_STATIC_STATIC + KEY;
+
+/** Stands for "no peer yet" in an unbound Handshake; never written. */
+const NO_KEY = new Uint8Array(0);
 
 /**
- * The per-peer handshake state (wireguard-go's Handshake). A gateway keeps
- * one per peer, so its seven byte fields are views on one ArrayBuffer: on XS
- * a view costs 4 heap slots where a typed array with its own buffer costs 7.
+ * The state of one exchange in flight (wireguard-go's Handshake) and the
+ * keys it runs with. A device does not keep one per peer: what outlives an
+ * exchange (the precomputed static-static DH, the greatest timestamp seen)
+ * is the peer's, and a small pool of these (handshake-pool.ts) is bound to
+ * a peer for the exchange and freed when its keys are derived. The byte
+ * fields are views on one ArrayBuffer: on XS a view costs 4 heap slots where
+ * a typed array with its own buffer costs 7.
  */
 export class Handshake {
   state = HS_ZEROED;
@@ -58,32 +63,22 @@ export class Handshake {
   readonly remoteEphemeral: Uint8Array;
   localIndex = 0;
   remoteIndex = 0;
-  /** Greatest TAI64N accepted from this peer: initiations must move it forward (replay protection). */
-  readonly latestTimestamp: Uint8Array;
-  lastInitiationConsumption = -Infinity;
-  lastSentHandshake = -Infinity;
   /**
-   * DH(our static, their static), computed once when the peer is configured
-   * (as wireguard-go does): the `ss` of every exchange, so each handshake
-   * costs one X25519 less on each side. 32 bytes per peer; the keys it comes
-   * from are fixed for the life of this object (a key change builds a new
-   * peer).
+   * DH(our static, their static), which every exchange with the peer uses
+   * (its `ss`): computed once per peer, as wireguard-go does, so that each
+   * handshake costs one X25519 less on each side, and copied in by bind().
    */
   readonly precomputedStaticStatic: Uint8Array;
-  /**
-   * HASH(initial hash || their static): the initiator's hash after the IK
-   * pre-message `<- s`, the same for every initiation to this peer. Filled by
-   * the first createInitiation, for the Noise object `initiatorHashOf` (the
-   * initial hash depends on its protocol name and prologue). 32 bytes per
-   * peer for one BLAKE2s compression per initiation.
-   */
-  readonly initiatorHash: Uint8Array;
-  initiatorHashOf: Noise | null = null;
 
+  /**
+   * Without arguments: an unbound handshake for a pool (see bind). With
+   * them: bound to one peer for good, its static-static DH computed here
+   * (tests, benchmarks).
+   */
   constructor(
-    readonly remoteStatic: Uint8Array,
-    readonly presharedKey: Uint8Array,
-    localPrivate: Uint8Array,
+    public remoteStatic: Uint8Array = NO_KEY,
+    public presharedKey: Uint8Array = NO_KEY,
+    localPrivate: Uint8Array | null = null,
   ) {
     const buffer = new ArrayBuffer(HS_BYTES);
     this.hash = new Uint8Array(buffer, HS_HASH, KEY);
@@ -91,11 +86,20 @@ export class Handshake {
     this.localEphemeral = new Uint8Array(buffer, HS_LOCAL_EPHEMERAL, KEY);
     this.remoteEphemeral = new Uint8Array(buffer, HS_REMOTE_EPHEMERAL, KEY);
     this.precomputedStaticStatic = new Uint8Array(buffer, HS_STATIC_STATIC, KEY);
-    this.initiatorHash = new Uint8Array(buffer, HS_INITIATOR_HASH, KEY);
-    this.latestTimestamp = new Uint8Array(buffer, HS_TIMESTAMP, 12);
-    const ss = x25519(localPrivate, remoteStatic);
-    this.precomputedStaticStatic.set(ss);
-    ss.fill(0);
+    if (localPrivate !== null) {
+      const ss = x25519(localPrivate, remoteStatic);
+      this.precomputedStaticStatic.set(ss);
+      ss.fill(0);
+    }
+  }
+
+  /** Makes this the handshake with another peer: its keys, and its precomputed ss from staticStatic[at, +32). Clears the exchange. */
+  bind(remoteStatic: Uint8Array, presharedKey: Uint8Array, staticStatic: Uint8Array, at: number): void {
+    this.clear();
+    this.remoteStatic = remoteStatic;
+    this.presharedKey = presharedKey;
+    const ss = this.precomputedStaticStatic;
+    for (let i = 0; i < KEY; i++) ss[i] = staticStatic[at + i];
   }
 
   /** Erases everything of the exchange in flight (whitepaper §6.1: no key material lingers). */
@@ -107,6 +111,14 @@ export class Handshake {
     this.remoteEphemeral.fill(0);
     this.localIndex = 0;
     this.remoteIndex = 0;
+  }
+
+  /** Unbinds: erases the exchange and the copied ss, and lets go of the peer's keys. */
+  unbind(): void {
+    this.clear();
+    this.precomputedStaticStatic.fill(0);
+    this.remoteStatic = NO_KEY;
+    this.presharedKey = NO_KEY;
   }
 }
 
@@ -218,15 +230,12 @@ export class Noise {
     const hx = this.hx;
     const c = this.c, h = this.h, k = this.k;
     // IK pre-message: <- s
-    if (hs.initiatorHashOf !== this) {
-      hx.hash(hs.initiatorHash, this.initialHash, hs.remoteStatic);
-      hs.initiatorHashOf = this;
-    }
+    hx.hash(h, this.initialHash, hs.remoteStatic);
     const ePub = publicKey(ephemeralPrivate);
     // e: in the psk modes e is also mixed into the key
     out.set(ePub, off);
     hx.kdf(this.initialChainKey, this.initialChainKeyPrefixes, ePub, 0, KEY, c, null, null);
-    hx.hash(h, hs.initiatorHash, ePub);
+    hx.hash(h, h, ePub);
     // es
     const es = x25519(ephemeralPrivate, hs.remoteStatic);
     if (isZero(es)) return this.refuse();
@@ -317,9 +326,14 @@ export class Noise {
     return false;
   }
 
-  /** Adopts a consumed initiation into the peer's handshake state. */
-  acceptInitiation(consumed: ConsumedInitiation, remoteIndex: number): void {
-    const hs = consumed.handshake;
+  /**
+   * Adopts a consumed initiation into the peer's handshake state: `into`, or
+   * the handshake the lookup gave (a device looks up with a scratch one and
+   * binds one to the peer only once the initiation has passed its checks;
+   * `into` must be bound to the same peer).
+   */
+  acceptInitiation(consumed: ConsumedInitiation, remoteIndex: number, into: Handshake = consumed.handshake): void {
+    const hs = into;
     hs.hash.set(consumed.hash);
     hs.chainKey.set(consumed.chainKey);
     hs.remoteEphemeral.set(consumed.remoteEphemeral);

@@ -18,8 +18,9 @@ import { PING_DEFAULTS, type PeerConfig } from './config';
 import { DROP_COUNTERS_SIZE, DropCounters } from './drops';
 import { prefixMask } from './ipv4';
 import { COOKIE_GENERATOR_BYTES, CookieGenerator } from './cookie';
+import { x25519 } from './crypto/x25519';
 import type { Keypair } from './keypair';
-import { Handshake } from './noise';
+import { HS_INITIATION_CREATED, type Handshake } from './noise';
 
 /**
  * The numeric fields of a Peer and their initial values, in storage order
@@ -39,6 +40,8 @@ const NUMBERS = {
   persistentKeepaliveInterval: 0,
   endpointPort: 0,
   lastHandshakeAt: -Infinity,
+  lastSentHandshake: -Infinity,
+  lastInitiationConsumption: -Infinity,
   waitUntil: -Infinity,
   prodAllowance: 0,
   lastNakActionAt: -Infinity,
@@ -88,13 +91,17 @@ const NUMERIC_SIZE = DROPS_AT + DROP_COUNTERS_SIZE;
 /**
  * Byte fields, as offsets into Peer.bytes: the identifier a PROD from this
  * peer carries (keyed BLAKE2s of its public key) and the one ours carry, the
- * close nonce, then the cookie generator's bytes.
+ * close nonce, DH(our static, its static) (every handshake's `ss`, computed
+ * once), the greatest TAI64N accepted from it, then the cookie generator's
+ * bytes.
  */
 export const PEER_PROD_ID = 0;
 export const PEER_PROD_ID_OUT = 16;
 export const PEER_CLOSE_NONCE = 32;
+export const PEER_STATIC_STATIC = 40;
+export const PEER_LATEST_TIMESTAMP = 72;
 /** The cookie generator's bytes follow, in the same buffer. */
-const PEER_COOKIES = 40;
+const PEER_COOKIES = 84;
 const BYTES_SIZE = PEER_COOKIES + COOKIE_GENERATOR_BYTES;
 
 /**
@@ -105,7 +112,8 @@ const BYTES_SIZE = PEER_COOKIES + COOKIE_GENERATOR_BYTES;
 const NO_PRESHARED_KEY = new Uint8Array(32);
 
 export class Peer {
-  readonly handshake: Handshake;
+  /** The exchange in flight, bound from the device's pool (handshake-pool.ts); null when none is. */
+  handshake: Handshake | null = null;
   readonly cookies: CookieGenerator;
   /** Two slots from the SessionTable while the peer has a session, else null; previous/current/next point into them. */
   slots: Keypair[] | null = null;
@@ -139,6 +147,10 @@ export class Peer {
   declare persistentKeepaliveInterval: number;
 
   declare lastHandshakeAt: number;
+  /** When our last initiation went out (one per REKEY_TIMEOUT). */
+  declare lastSentHandshake: number;
+  /** When we last accepted an initiation from the peer (flood rule, whitepaper §5.1). */
+  declare lastInitiationConsumption: number;
   declare up: boolean;
 
   // Recovery from state loss (docs/PROTOCOL.md §5).
@@ -213,7 +225,10 @@ export class Peer {
     this.drops = new DropCounters(numbers, DROPS_AT);
     this.bytes = new Uint8Array(buffer, NUMERIC_SIZE * 8, BYTES_SIZE);
 
-    this.handshake = new Handshake(config.publicKey, config.presharedKey ?? NO_PRESHARED_KEY, localPrivate);
+    // The ss of every handshake with this peer, as wireguard-go precomputes it (the keys are fixed for the life of a Peer).
+    const ss = x25519(localPrivate, config.publicKey);
+    this.bytes.set(ss, PEER_STATIC_STATIC);
+    ss.fill(0);
     this.cookies = new CookieGenerator(config.publicKey, aead, new Uint8Array(buffer, NUMERIC_SIZE * 8 + PEER_COOKIES, COOKIE_GENERATOR_BYTES));
     this.endpointAddress = config.endpoint ? config.endpoint.address : null;
     this.endpointPort = config.endpoint ? config.endpoint.port : 0;
@@ -222,6 +237,15 @@ export class Peer {
     this.pingInterval = (config.pingInterval ?? PING_DEFAULTS.interval) * 1000;
     this.pingMisses = config.pingMisses ?? PING_DEFAULTS.misses;
     this.pingTarget = config.pingTarget ?? defaultPingTarget(config);
+  }
+
+  get presharedKey(): Uint8Array {
+    return this.config.presharedKey ?? NO_PRESHARED_KEY;
+  }
+
+  /** Our initiation is out and unanswered. */
+  get initiationInFlight(): boolean {
+    return this.handshake !== null && this.handshake.state === HS_INITIATION_CREATED;
   }
 
   /** The earliest of this peer's deadlines. */

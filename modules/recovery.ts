@@ -10,7 +10,7 @@ import type { RecoveryLimits } from './config';
 import { hash, mac } from './crypto/hash';
 import { REKEY_TIMEOUT } from './constants';
 import { NAK_SIZE, MSG_NAK, MSG_PROD, PROD_ID, PROD_ID_SIZE, PROD_SIZE, readU32, writeHeader } from './messages';
-import { ascii, HS_INITIATION_CREATED } from './noise';
+import { ascii } from './noise';
 import { PEER_PROD_ID, PEER_PROD_ID_OUT, type Peer } from './peer';
 import { SourceRateLimiter, TokenBucket } from './ratelimiter';
 import { ResendRing } from './resend';
@@ -125,9 +125,9 @@ export class Recovery {
       return;
     }
     if (now - p.lastNakActionAt < NAK_ACTION_INTERVAL) return;
-    const inFlight = p.handshake.state === HS_INITIATION_CREATED && p.retransmitHandshakeAt !== Infinity;
+    const inFlight = p.initiationInFlight && p.retransmitHandshakeAt !== Infinity;
     // In flight: retransmit now if the last initiation is at least ~1 s old. Established: start one now.
-    if (inFlight && now - p.handshake.lastSentHandshake < NAK_ACTION_INTERVAL) return;
+    if (inFlight && now - p.lastSentHandshake < NAK_ACTION_INTERVAL) return;
     p.lastNakActionAt = now;
     this.actions.acted('nak-received', p, now, inFlight ? 'initiation retransmitted' : 'handshake started');
     this.actions.forceInitiation(p, now, null, 0);
@@ -177,7 +177,7 @@ export class Recovery {
     }
     p.prodsReceived++;
     const hasKey = p.current !== null && p.current.live;
-    const inFlight = p.handshake.state === HS_INITIATION_CREATED && p.retransmitHandshakeAt !== Infinity;
+    const inFlight = p.initiationInFlight && p.retransmitHandshakeAt !== Infinity;
     if (hasKey || inFlight || now - p.lastProdHonouredAt < REKEY_TIMEOUT) {
       this.prodsIgnored++;
       return;

@@ -2,11 +2,13 @@
  * Session keys and the index table (wireguard-go's IndexTable and keypair
  * rotation): a random receiver index names first a handshake in flight, then
  * the keypair derived from it. Keypair slots come from the bounded table
- * (table.ts); a peer holds them only while it has a session.
+ * (table.ts), and handshake state from the handshake pool
+ * (handshake-pool.ts); a peer holds either only while it needs it.
  */
+import { HandshakePool } from './handshake-pool';
 import type { Keypair } from './keypair';
 import { readU32 } from './messages';
-import type { Noise } from './noise';
+import type { Handshake, Noise } from './noise';
 import type { Peer } from './peer';
 import { SessionTable } from './table';
 
@@ -14,11 +16,25 @@ export class Sessions {
   /** receiver index → the keypair it names, or the peer whose handshake it names. */
   private readonly indices = new Map<number, Keypair | Peer>();
   readonly table: SessionTable;
+  readonly handshakes: HandshakePool;
   private readonly rand4 = new Uint8Array(4);
   private nextKeypairId = 1;
+  private readonly evict = (q: Peer): void => this.forgetHandshake(q);
 
-  constructor(capacity: number, replayWindow: number, private readonly random: (out: Uint8Array) => void) {
+  constructor(capacity: number, replayWindow: number, handshakes: number, private readonly random: (out: Uint8Array) => void) {
     this.table = new SessionTable(capacity, replayWindow);
+    this.handshakes = new HandshakePool(handshakes);
+  }
+
+  /** The handshake state of `p` for an exchange, bound from the pool if it holds none. */
+  handshakeOf(p: Peer): Handshake {
+    return this.handshakes.acquire(p, this.evict);
+  }
+
+  /** Ends the exchange of `p`: its index names nothing and its state goes back to the pool, erased. */
+  releaseHandshake(p: Peer): void {
+    this.forgetHandshake(p);
+    this.handshakes.release(p);
   }
 
   lookup(index: number): Keypair | Peer | undefined {
@@ -34,14 +50,14 @@ export class Sessions {
       index = readU32(this.rand4, 0);
     } while (index === 0 || this.indices.has(index));
     this.indices.set(index, p);
-    p.handshake.localIndex = index;
+    p.handshake!.localIndex = index;
     return index;
   }
 
   /** The handshake's index no longer names anything. */
   forgetHandshake(p: Peer): void {
     const hs = p.handshake;
-    if (hs.localIndex !== 0 && this.indices.get(hs.localIndex) === p) this.indices.delete(hs.localIndex);
+    if (hs !== null && hs.localIndex !== 0 && this.indices.get(hs.localIndex) === p) this.indices.delete(hs.localIndex);
   }
 
   /**
@@ -52,9 +68,10 @@ export class Sessions {
    * responder session was still unconfirmed) or else current, as its new
    * previous; the responder keeps current. Everything else is erased before
    * the new keys are derived, into the other slot, so two slots are enough.
+   * The handshake's state goes back to the pool.
    */
   begin(p: Peer, now: number, isInitiator: boolean, noise: Noise): void {
-    const hs = p.handshake;
+    const hs = p.handshake!;
     const keep = isInitiator ? (p.next ?? p.current) : p.current;
     if (p.previous !== keep) this.erase(p.previous);
     if (p.current !== keep) this.erase(p.current);
@@ -71,6 +88,7 @@ export class Sessions {
     kp.live = true;
     this.indices.set(kp.localIndex, kp); // the index now names the keypair, not the handshake
     hs.localIndex = 0;
+    this.handshakes.release(p);
     if (isInitiator) {
       p.previous = keep;
       p.current = kp;

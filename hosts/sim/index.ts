@@ -13,5 +13,6 @@ export {
 } from './simulation';
 export { formatTrace, datagramType, type TraceEvent, type TraceKind } from './trace';
 export { MemoryStore } from './store';
+export { handshakesBound, indexEntries } from './inspect';
 export { ipv4, formatIpv4, cidr } from './addr';
 export { buildPair, makeKeyPair, peerConfig, deviceFactory, PAIR, type Pair, type PairOptions, type KeyPair } from './pair';

@@ -18,6 +18,7 @@ import { Device } from '../../modules/device';
 import { MSG_INITIATION, MSG_NAK, MSG_RESPONSE, MSG_TRANSPORT } from '../../modules/messages';
 import type { DeviceHost } from '../../modules/host';
 import { cidr } from './addr';
+import { indexEntries } from './inspect';
 import type { RecordedEvent, SimNode } from './node';
 import { deviceFactory, makeKeyPair, PAIR, peerConfig, type KeyPair, type Pair } from './pair';
 import { homewardPair } from './recovery';
@@ -647,13 +648,6 @@ export function buildTable(sim: Simulation, extensions: boolean, capacity: numbe
     strangers: strangerKeys.map((k, j) => field(`stranger${j}`, k, `203.0.113.${10 + j}`, `10.200.0.${10 + j}`)),
     homeConfig,
   };
-}
-
-/** Entries in the device's receiver-index table (handshakes in flight and keypairs): the state a handshake creates. */
-export function indexEntries(device: Device): number {
-  const sessions = (device as unknown as { sessions?: { indices?: Map<number, unknown> } }).sessions;
-  if (!sessions?.indices) throw new Error('Device internals changed: sessions.indices not found (update indexEntries)');
-  return sessions.indices.size;
 }
 
 export interface TableResult {
