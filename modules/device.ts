@@ -85,6 +85,8 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   // Preallocated buffers: the data path writes only into these.
   private readonly tx = new Uint8Array(TRANSPORT_HEADER_SIZE + MTU + 16);
   private readonly nonce = new Uint8Array(12);
+  /** The transport key of one seal or open, copied from its keypair and wiped after (keypair.ts). */
+  private readonly key = new Uint8Array(32);
   private readonly rand4 = new Uint8Array(4);
   private readonly ip = new Ipv4Info();
   private readonly udp = new UdpInfo();
@@ -313,10 +315,13 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     if (now - kp.created >= REJECT_AFTER_TIME) return this.drop(p, 'expiredKeypair');
     const lo = readU32(data, 8);
     const hi = readU32(data, 12);
-    if (!kp.replay.check(lo, hi)) return this.drop(p, 'replay');
+    if (!kp.replayCheck(lo, hi)) return this.drop(p, 'replay');
     this.setNonce(lo, hi);
-    if (!this.aead.open(kp.receiveKey, this.nonce, data, TRANSPORT_DATA, len - TRANSPORT_DATA, null)) return this.drop(p, 'decrypt');
-    if (!kp.replay.update(lo, hi)) return this.drop(p, 'replay');
+    kp.receiveKeyInto(this.key);
+    const opened = this.aead.open(this.key, this.nonce, data, TRANSPORT_DATA, len - TRANSPORT_DATA, null);
+    this.key.fill(0);
+    if (!opened) return this.drop(p, 'decrypt');
+    if (!kp.replayUpdate(lo, hi)) return this.drop(p, 'replay');
     // Any authenticated packet proves the peer alive (liveness.ts reads these at its next deadline).
     p.lastReceivedAt = now;
     p.probesOutstanding = 0;
@@ -467,7 +472,9 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     writeU32(tx, 8, lo);
     writeU32(tx, 12, hi);
     this.setNonce(lo, hi);
-    this.aead.seal(kp.sendKey, this.nonce, tx, TRANSPORT_DATA, padded, null);
+    kp.sendKeyInto(this.key);
+    this.aead.seal(this.key, this.nonce, tx, TRANSPORT_DATA, padded, null);
+    this.key.fill(0);
     const total = TRANSPORT_DATA + padded + 16;
     this.host.send(tx, total, p.endpointAddress!, p.endpointPort);
     p.txPackets++;

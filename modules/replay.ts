@@ -23,6 +23,13 @@
  * 33, twice per session), and memory is what a gateway is short of, so a
  * block index is a remainder instead. 8128 gives W = 8128 in 255 blocks;
  * 1024 gives W = 1024 in 33 blocks (132 bytes).
+ *
+ * Storage. A window is `ReplayRing.words` u32 words: the greatest counter
+ * seen (lo, hi), then the ring. ReplayRing holds what every window of one
+ * size shares and works on a window anywhere in a caller's Uint32Array, so
+ * a device keeps all its keypairs' windows in one array and each costs its
+ * words and nothing more (on XS a typed array of its own costs 7 heap slots,
+ * an object per window more). ReplayWindow is one window with its own words.
  */
 import { REJECT_AFTER_MESSAGES_HI, REJECT_AFTER_MESSAGES_LO } from './constants';
 
@@ -33,15 +40,21 @@ const BLOCKS_PER_HI = 0x8000000;
 /** Large enough for any sane configuration; keeps hi * hiStep below 2^53 (exact). */
 const MAX_WINDOW = 1 << 24;
 
-/** RFC 6479 anti-replay window over u64 counters carried as (lo, hi) u32 halves. */
-export class ReplayWindow {
+/** Where a window's words start: the greatest counter seen, then the ring. */
+const LAST_LO = 0;
+const LAST_HI = 1;
+const RING = 2;
+
+/** The arithmetic of RFC 6479 windows of one size W, over windows stored in a caller's Uint32Array. */
+export class ReplayRing {
   /** The effective window W in counters: the requested size rounded up to a multiple of 32. */
   readonly size: number;
-  private readonly ring: Uint32Array;
-  /** 2^27 mod ring.length: block number mod ring length is (hi * hiStep + (lo >>> 5)) mod ring length. */
+  /** Blocks in the ring: W/32 + 1. */
+  readonly blocks: number;
+  /** u32 words one window takes: (lo, hi) of the greatest counter seen, then the ring. */
+  readonly words: number;
+  /** 2^27 mod blocks: block number mod blocks is (hi * hiStep + (lo >>> 5)) mod blocks. */
   private readonly hiStep: number;
-  private lastLo = 0;
-  private lastHi = 0;
 
   /**
    * @param windowSize counters to remember behind the greatest one seen
@@ -53,20 +66,19 @@ export class ReplayWindow {
     }
     const windowBlocks = Math.ceil(windowSize / BLOCK_BITS);
     this.size = windowBlocks * BLOCK_BITS;
-    this.ring = new Uint32Array(windowBlocks + 1);
-    this.hiStep = BLOCKS_PER_HI % this.ring.length;
+    this.blocks = windowBlocks + 1;
+    this.words = RING + this.blocks;
+    this.hiStep = BLOCKS_PER_HI % this.blocks;
   }
 
   /** The ring slot of counter (lo, hi)'s block. */
   private slot(lo: number, hi: number): number {
-    return (hi * this.hiStep + (lo >>> BLOCK_SHIFT)) % this.ring.length;
+    return (hi * this.hiStep + (lo >>> BLOCK_SHIFT)) % this.blocks;
   }
 
-  /** Forgets every counter: the state of a fresh session. */
-  reset(): void {
-    this.lastLo = 0;
-    this.lastHi = 0;
-    this.ring.fill(0);
+  /** Forgets every counter of the window at w[at, +words): the state of a fresh session. */
+  reset(w: Uint32Array, at: number): void {
+    w.fill(0, at, at + this.words);
   }
 
   /**
@@ -74,54 +86,87 @@ export class ReplayWindow {
    * if (lo, hi) is >= REJECT_AFTER_MESSAGES, older than the window, or already
    * seen. Records nothing, so a forged packet cannot move the window.
    */
-  check(lo: number, hi: number): boolean {
+  check(w: Uint32Array, at: number, lo: number, hi: number): boolean {
     if (hi >= REJECT_AFTER_MESSAGES_HI && lo >= REJECT_AFTER_MESSAGES_LO) return false;
+    const lastLo = w[at + LAST_LO];
+    const lastHi = w[at + LAST_HI];
     // Above `last`: its bit is clear, since a block is cleared when the window
     // enters it and only counters <= last are recorded afterwards.
-    if (hi > this.lastHi || (hi === this.lastHi && lo > this.lastLo)) return true;
-    if (this.behindTooFar(lo, hi)) return false;
-    return (this.ring[this.slot(lo, hi)] & (1 << (lo & (BLOCK_BITS - 1)))) === 0;
+    if (hi > lastHi || (hi === lastHi && lo > lastLo)) return true;
+    if (this.behindTooFar(lastLo, lastHi, lo, hi)) return false;
+    return (w[at + RING + this.slot(lo, hi)] & (1 << (lo & (BLOCK_BITS - 1)))) === 0;
   }
 
   /**
    * Check-and-record, once the packet has authenticated; false if rejected.
    * wireguard-go's ValidateCounter(counter, RejectAfterMessages).
    */
-  update(lo: number, hi: number): boolean {
+  update(w: Uint32Array, at: number, lo: number, hi: number): boolean {
     if (hi >= REJECT_AFTER_MESSAGES_HI && lo >= REJECT_AFTER_MESSAGES_LO) return false;
-    const ring = this.ring;
-    const n = ring.length;
-    if (hi > this.lastHi || (hi === this.lastHi && lo > this.lastLo)) {
+    const n = this.blocks;
+    const ring = at + RING;
+    const lastLo = w[at + LAST_LO];
+    const lastHi = w[at + LAST_HI];
+    if (hi > lastHi || (hi === lastHi && lo > lastLo)) {
       // Move forward: clear the blocks the window enters, at most the whole ring.
-      const current = this.lastLo >>> BLOCK_SHIFT;
+      const current = lastLo >>> BLOCK_SHIFT;
       const target = lo >>> BLOCK_SHIFT;
       let diff: number;
-      if (hi === this.lastHi) diff = target - current;
-      else if (hi - this.lastHi === 1) diff = target + (BLOCKS_PER_HI - current);
+      if (hi === lastHi) diff = target - current;
+      else if (hi - lastHi === 1) diff = target + (BLOCKS_PER_HI - current);
       else diff = n;
       if (diff > n) diff = n;
-      for (let i = 1, k = this.slot(this.lastLo, this.lastHi); i <= diff; i++) {
+      for (let i = 1, k = this.slot(lastLo, lastHi); i <= diff; i++) {
         k = k + 1 === n ? 0 : k + 1;
-        ring[k] = 0;
+        w[ring + k] = 0;
       }
-      this.lastLo = lo;
-      this.lastHi = hi;
-    } else if (this.behindTooFar(lo, hi)) {
+      w[at + LAST_LO] = lo;
+      w[at + LAST_HI] = hi;
+    } else if (this.behindTooFar(lastLo, lastHi, lo, hi)) {
       return false;
     }
-    const index = this.slot(lo, hi);
+    const index = ring + this.slot(lo, hi);
     const bit = 1 << (lo & (BLOCK_BITS - 1));
-    const old = ring[index];
+    const old = w[index];
     if ((old & bit) !== 0) return false;
-    ring[index] = old | bit;
+    w[index] = old | bit;
     return true;
   }
 
   /** For (lo, hi) <= last: whether last - counter > W. */
-  private behindTooFar(lo: number, hi: number): boolean {
-    const dh = this.lastHi - hi;
-    if (dh === 0) return this.lastLo - lo > this.size;
-    if (dh === 1) return this.lastLo + (0x100000000 - lo) > this.size;
+  private behindTooFar(lastLo: number, lastHi: number, lo: number, hi: number): boolean {
+    const dh = lastHi - hi;
+    if (dh === 0) return lastLo - lo > this.size;
+    if (dh === 1) return lastLo + (0x100000000 - lo) > this.size;
     return true;
+  }
+}
+
+/** One RFC 6479 anti-replay window over u64 counters carried as (lo, hi) u32 halves, with its own storage. */
+export class ReplayWindow {
+  private readonly ring: ReplayRing;
+  private readonly w: Uint32Array;
+
+  /** See ReplayRing: 1 to 2^24 counters, rounded up to a multiple of 32; throws RangeError otherwise. */
+  constructor(windowSize: number) {
+    this.ring = new ReplayRing(windowSize);
+    this.w = new Uint32Array(this.ring.words);
+  }
+
+  /** The effective window W in counters. */
+  get size(): number {
+    return this.ring.size;
+  }
+
+  reset(): void {
+    this.ring.reset(this.w, 0);
+  }
+
+  check(lo: number, hi: number): boolean {
+    return this.ring.check(this.w, 0, lo, hi);
+  }
+
+  update(lo: number, hi: number): boolean {
+    return this.ring.update(this.w, 0, lo, hi);
   }
 }

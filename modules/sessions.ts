@@ -18,6 +18,9 @@ export class Sessions {
   readonly table: SessionTable;
   readonly handshakes: HandshakePool;
   private readonly rand4 = new Uint8Array(4);
+  /** Split()'s two keys on their way into a keypair; wiped after. */
+  private readonly sendKey = new Uint8Array(32);
+  private readonly receiveKey = new Uint8Array(32);
   private nextKeypairId = 1;
   private readonly evict = (q: Peer): void => this.forgetHandshake(q);
 
@@ -79,7 +82,10 @@ export class Sessions {
     const slots = p.slots!;
     const kp = slots[0] === keep ? slots[1] : slots[0];
     this.erase(kp);
-    noise.deriveKeys(hs, kp.sendKey, kp.receiveKey);
+    noise.deriveKeys(hs, this.sendKey, this.receiveKey);
+    kp.setKeys(this.sendKey, this.receiveKey);
+    this.sendKey.fill(0);
+    this.receiveKey.fill(0);
     kp.created = now;
     kp.isInitiator = isInitiator;
     kp.localIndex = hs.localIndex;

@@ -11,7 +11,7 @@
  * with attack input, and a busy session is never pushed out by a stranger.
  */
 import { KEEPALIVE_TIMEOUT, REKEY_TIMEOUT } from './constants';
-import { Keypair, KEYPAIR_KEY_BYTES } from './keypair';
+import { Keypair, KeypairStore } from './keypair';
 import type { Peer } from './peer';
 
 /** No data for this long makes a session a candidate for eviction (WireGuard's 10 + 5 s liveness rule). */
@@ -25,13 +25,15 @@ export class SessionTable {
   private readonly free: Keypair[][] = [];
   readonly capacity: number;
 
+  /** Every slot's keys, counters and replay window, in one buffer. */
+  readonly store: KeypairStore;
+
   constructor(capacity: number, replayWindow: number) {
     this.capacity = capacity;
+    this.store = new KeypairStore(capacity * SLOTS_PER_SESSION, replayWindow);
     for (let i = 0; i < capacity; i++) {
-      // The keys of a set share one buffer.
-      const keys = new ArrayBuffer(SLOTS_PER_SESSION * KEYPAIR_KEY_BYTES);
       const set: Keypair[] = [];
-      for (let j = 0; j < SLOTS_PER_SESSION; j++) set.push(new Keypair(-1, replayWindow, keys, j * KEYPAIR_KEY_BYTES));
+      for (let j = 0; j < SLOTS_PER_SESSION; j++) set.push(new Keypair(this.store, i * SLOTS_PER_SESSION + j));
       this.free.push(set);
     }
   }
