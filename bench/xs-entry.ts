@@ -470,7 +470,7 @@ const bench = {
    * heap reading after it tells what that part held. Replies the ArrayBuffer
    * bytes the hub still reaches.
    */
-  strip(part: 'none' | 'session' | 'handshake' | 'cookies' | 'state' | 'config' | 'peers'): ArrayBuffer {
+  strip(part: 'none' | 'session' | 'handshake' | 'state' | 'config' | 'peers'): ArrayBuffer {
     const hub = bench.held as { device: Device };
     // The bench reaches into private fields: this is a measurement, not an API.
     const device = hub.device as unknown as {
@@ -489,7 +489,7 @@ const bench = {
     };
     for (const p of peers) {
       if (part === 'session') clear(p, 'slots', 'previous', 'current', 'next');
-      else if (part === 'handshake' || part === 'cookies') clear(p, part);
+      else if (part === 'handshake') clear(p, part);
       // The peer's numeric state, byte fields and their views, drop counters and staging queue.
       else if (part === 'state') clear(p, 'numbers', 'bytes', 'drops', 'staged');
       else if (part === 'config') clear(p, 'config');

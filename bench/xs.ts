@@ -80,7 +80,7 @@ async function heldSlots(worker: XSWorker, hold: string): Promise<{ slots: numbe
 }
 
 /** The parts strip() takes away from every peer of a held hub, in this order (see bytesPerPeer). */
-const PARTS = ['session', 'handshake', 'cookies', 'state', 'config', 'peers'] as const;
+const PARTS = ['session', 'handshake', 'state', 'config', 'peers'] as const;
 
 /**
  * Slots and ArrayBuffer bytes per peer that each part of PARTS held: a hub
@@ -163,7 +163,6 @@ async function bytesPerPeer(worker: XSWorker, maxPeers: number, replayWindow: nu
     // The keypairs' state is in the table's one store, which stripping the handles does not free: the set's own measure.
     sessionSet: Math.round(setSlots * SLOT_BYTES + setBuffer),
     handshake: bytes(parts.handshake),
-    cookieGenerator: bytes(parts.cookies),
     peerStateAndCounters: bytes(parts.state),
     peerConfig: bytes(parts.config),
     deviceEntriesAndPeerObject: 0,

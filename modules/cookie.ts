@@ -95,51 +95,51 @@ export class CookieChecker {
   }
 }
 
-/** Where a CookieGenerator keeps its bytes: keys, cookie and last mac1 in one buffer. */
-const CG_MAC1_KEY = 0;
-const CG_ENCRYPTION_KEY = 32;
-const CG_COOKIE = 64;
-const CG_LAST_MAC1 = 80;
-export const COOKIE_GENERATOR_BYTES = 96;
+/** A peer's cookie state in its bytes, from the offset the generator is given: the cookie, then our last mac1 to it. */
+const CG_COOKIE = 0;
+const CG_LAST_MAC1 = MAC;
+export const COOKIE_STATE_BYTES = 2 * MAC;
 /** The room consumeReply needs in its scratch buffer: the encrypted cookie and its tag. */
 export const COOKIE_BOX_SIZE = MAC + 16;
 
+/** What the generator keeps per peer: bytes (COOKIE_STATE_BYTES of them at the generator's offset) and two fields. */
+export interface CookieHolder {
+  readonly bytes: Uint8Array;
+  cookieSetAt: number;
+  hasLastMac1: boolean;
+}
+
 /**
- * Our side as sender of handshake messages to one peer: adds macs and keeps
- * its cookie. Every peer has one, so its bytes live in one buffer the peer
- * may supply (views cost an XS object each, separate arrays nearly twice as
- * much), and the scratch for opening a cookie reply is the caller's.
+ * Our side as sender of handshake messages: adds macs and keeps each peer's
+ * cookie. One per device; the per-peer state is the holder's (32 bytes and
+ * two numbers), and the two keys derived from the peer's public key are
+ * derived again for each use (one BLAKE2s block each, once per handshake
+ * message) rather than kept: 64 bytes per peer saved on a gateway for a
+ * cost far below the handshake's.
  */
 export class CookieGenerator {
-  private readonly bytes: Uint8Array;
-  /** Views for the AEAD, which takes whole arrays as key and associated data. */
-  private readonly encryptionKey: Uint8Array;
-  private readonly lastMac1: Uint8Array;
-  private cookieSetAt = -Infinity;
-  private hasLastMac1 = false;
+  private readonly key = new Uint8Array(32);
+  /** The AEAD takes whole arrays as associated data: the last mac1 is copied here. */
+  private readonly lastMac1 = new Uint8Array(MAC);
+  private readonly blake = new Blake2s();
 
-  constructor(remotePublic: Uint8Array, private readonly aead: ChaChaPoly, bytes: Uint8Array = new Uint8Array(COOKIE_GENERATOR_BYTES)) {
-    this.bytes = bytes;
-    this.encryptionKey = new Uint8Array(bytes.buffer, bytes.byteOffset + CG_ENCRYPTION_KEY, 32);
-    this.lastMac1 = new Uint8Array(bytes.buffer, bytes.byteOffset + CG_LAST_MAC1, MAC);
-    bytes.set(hash(LABEL_MAC1, remotePublic), CG_MAC1_KEY);
-    bytes.set(hash(LABEL_COOKIE, remotePublic), CG_ENCRYPTION_KEY);
-  }
+  /** @param at where the state starts in every holder's bytes */
+  constructor(private readonly aead: ChaChaPoly, private readonly at: number) {}
 
   /**
-   * Fills mac1 and mac2 of msg[0, len); mac2 is zero unless we hold a fresh
-   * cookie. The BLAKE2s context is made per call rather than kept: this runs
-   * once per handshake message sent, and a context per peer would cost every
-   * peer its memory.
+   * Fills mac1 and mac2 of msg[0, len) for `remotePublic`; mac2 is zero
+   * unless we hold a fresh cookie from it.
    */
-  addMacs(now: number, msg: Uint8Array, len: number): void {
-    const b = new Blake2s();
-    const mac1 = this.lastMac1;
-    b.init(MAC, this.bytes, CG_MAC1_KEY, 32).update(msg, 0, len - 2 * MAC).digest(mac1);
-    msg.set(mac1, len - 2 * MAC);
-    this.hasLastMac1 = true;
-    if (now - this.cookieSetAt < COOKIE_REFRESH_TIME) {
-      b.init(MAC, this.bytes, CG_COOKIE, MAC).update(msg, 0, len - MAC).digest(msg, len - MAC);
+  addMacs(h: CookieHolder, remotePublic: Uint8Array, now: number, msg: Uint8Array, len: number): void {
+    const b = this.blake;
+    const key = this.key;
+    b.init(32).update(LABEL_MAC1, 0, LABEL_MAC1.length).update(remotePublic, 0, 32).digest(key);
+    b.init(MAC, key, 0, 32).update(msg, 0, len - 2 * MAC).digest(msg, len - 2 * MAC);
+    key.fill(0);
+    h.bytes.set(msg.subarray(len - 2 * MAC, len - MAC), this.at + CG_LAST_MAC1);
+    h.hasLastMac1 = true;
+    if (now - h.cookieSetAt < COOKIE_REFRESH_TIME) {
+      b.init(MAC, h.bytes, this.at + CG_COOKIE, MAC).update(msg, 0, len - MAC).digest(msg, len - MAC);
     } else {
       msg.fill(0, len - MAC, len);
     }
@@ -149,21 +149,19 @@ export class CookieGenerator {
    * Takes the cookie from a reply to our last message; false if it does not
    * decrypt. `box` is scratch of at least COOKIE_BOX_SIZE bytes.
    */
-  consumeReply(now: number, msg: Uint8Array, box: Uint8Array): boolean {
-    if (!this.hasLastMac1) return false;
+  consumeReply(h: CookieHolder, remotePublic: Uint8Array, now: number, msg: Uint8Array, box: Uint8Array): boolean {
+    if (!h.hasLastMac1) return false;
     for (let i = 0; i < COOKIE_BOX_SIZE; i++) box[i] = msg[COOKIE_ENCRYPTED + i];
-    if (!this.aead.xopen(this.encryptionKey, msg.subarray(COOKIE_NONCE, COOKIE_NONCE + 24), box, 0, COOKIE_BOX_SIZE, this.lastMac1)) {
-      return false;
-    }
-    for (let i = 0; i < MAC; i++) this.bytes[CG_COOKIE + i] = box[i];
-    this.cookieSetAt = now;
+    const at = this.at;
+    const lastMac1 = this.lastMac1;
+    for (let i = 0; i < MAC; i++) lastMac1[i] = h.bytes[at + CG_LAST_MAC1 + i];
+    const key = this.key;
+    this.blake.init(32).update(LABEL_COOKIE, 0, LABEL_COOKIE.length).update(remotePublic, 0, 32).digest(key);
+    const opened = this.aead.xopen(key, msg.subarray(COOKIE_NONCE, COOKIE_NONCE + 24), box, 0, COOKIE_BOX_SIZE, lastMac1);
+    key.fill(0);
+    if (!opened) return false;
+    for (let i = 0; i < MAC; i++) h.bytes[at + CG_COOKIE + i] = box[i];
+    h.cookieSetAt = now;
     return true;
-  }
-
-  /** Forgets the cookie (a restart or key erase). */
-  clear(): void {
-    this.bytes.fill(0, CG_COOKIE, CG_COOKIE + MAC);
-    this.cookieSetAt = -Infinity;
-    this.hasLastMac1 = false;
   }
 }

@@ -27,7 +27,8 @@ import {
   TRANSPORT_HEADER_SIZE, messageType, readU32, writeHeader, writeU32,
 } from './messages';
 import { Noise } from './noise';
-import { Peer, PEER_PROD_ID, PEER_PROD_ID_OUT } from './peer';
+import { Peer, PEER_COOKIE, PEER_PROD_ID, PEER_PROD_ID_OUT } from './peer';
+import { CookieGenerator } from './cookie';
 import {
   expireTimers, timersAnyAuthenticatedPacketReceived, timersAnyAuthenticatedPacketSent,
   timersAnyAuthenticatedPacketTraversal, timersDataReceived, timersDataSent, timersHandshakeComplete,
@@ -112,7 +113,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     this.peers = config.peers.map((pc, i) => {
       const key = encodeBase64(pc.publicKey);
       if (this.peerByKey.has(key)) throw new Error(`peer ${key} is configured twice`);
-      const peer = new Peer(i, pc, key, config.interface.privateKey, this.aead);
+      const peer = new Peer(i, pc, key, config.interface.privateKey);
       this.peerByKey.set(key, peer);
       for (const cidr of pc.allowedIps) this.routes.insert(cidr, i);
       peer.bytes.set(Recovery.prodId(pc.publicKey, this.noise.publicKey), PEER_PROD_ID);
@@ -132,7 +133,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       this,
     );
     this.handshakes = new Handshakes({
-      noise: this.noise, admission: this.admission, sessions: this.sessions, clock,
+      noise: this.noise, admission: this.admission, cookies: new CookieGenerator(this.aead, PEER_COOKIE), sessions: this.sessions, clock,
       closer: this.closer, groups: this.groups, drops: this.drops, peerByKey: this.peerByKey,
     }, host, this);
   }

@@ -12,6 +12,7 @@
 import type { Admission } from './admission';
 import { encodeBase64 } from './base64';
 import type { Closer } from './close';
+import type { CookieGenerator } from './cookie';
 import { HANDSHAKE_INITIATION_RATE, REKEY_TIMEOUT } from './constants';
 import type { DropCounters } from './drops';
 import type { Groups } from './groups';
@@ -48,6 +49,7 @@ export interface HandshakeActions {
 export interface HandshakeParts {
   noise: Noise;
   admission: Admission;
+  cookies: CookieGenerator;
   sessions: Sessions;
   clock: TimestampClock;
   closer: Closer;
@@ -123,7 +125,7 @@ export class Handshakes {
       drops.badInitiation++;
       return;
     }
-    p.cookies.addMacs(now, buf, RESPONSE_SIZE);
+    this.parts.cookies.addMacs(p, p.config.publicKey, now, buf, RESPONSE_SIZE);
     this.beginSession(p, now, false);
     this.host.send(buf, RESPONSE_SIZE, p.endpointAddress!, p.endpointPort);
     timersSessionDerived(p, now);
@@ -160,7 +162,7 @@ export class Handshakes {
   receiveCookieReply(now: number, data: Uint8Array): void {
     const entry = this.parts.sessions.lookup(readU32(data, 4));
     // The message buffer is free here (nothing is being sent) and larger than a cookie box.
-    if (!(entry instanceof Peer) || !entry.cookies.consumeReply(now, data, this.buf)) {
+    if (!(entry instanceof Peer) || !this.parts.cookies.consumeReply(entry, entry.config.publicKey, now, data, this.buf)) {
       this.parts.drops.badCookieReply++;
       return;
     }
@@ -201,7 +203,7 @@ export class Handshakes {
       sessions.releaseHandshake(p);
       return;
     }
-    p.cookies.addMacs(now, buf, INITIATION_SIZE);
+    this.parts.cookies.addMacs(p, p.config.publicKey, now, buf, INITIATION_SIZE);
     this.host.send(buf, INITIATION_SIZE, address, port);
     this.actions.emit('handshake-sent', p, now, isRetry ? `retry ${p.handshakeAttempts}` : undefined);
     timersAnyAuthenticatedPacketTraversal(p, now);

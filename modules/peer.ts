@@ -13,11 +13,10 @@
  * its small byte fields (PROD identifiers, close nonce) after them in the
  * same ArrayBuffer. What stays a property is what holds an object.
  */
-import type { ChaChaPoly } from './crypto/aead';
 import { PING_DEFAULTS, type PeerConfig } from './config';
 import { DROP_COUNTERS_SIZE, DropCounters } from './drops';
 import { prefixMask } from './ipv4';
-import { COOKIE_GENERATOR_BYTES, CookieGenerator } from './cookie';
+import { COOKIE_STATE_BYTES } from './cookie';
 import { x25519 } from './crypto/x25519';
 import type { Keypair } from './keypair';
 import { HS_INITIATION_CREATED, type Handshake } from './noise';
@@ -40,6 +39,7 @@ const NUMBERS = {
   persistentKeepaliveInterval: 0,
   endpointPort: 0,
   lastHandshakeAt: -Infinity,
+  cookieSetAt: -Infinity,
   lastSentHandshake: -Infinity,
   lastInitiationConsumption: -Infinity,
   waitUntil: -Infinity,
@@ -77,7 +77,7 @@ const NUMBERS = {
 } satisfies Partial<Record<keyof Peer, number>>;
 
 /** The boolean fields, stored as 0/1 after the numbers; all start false. */
-const FLAGS = ['needAnotherKeepalive', 'sentLastMinuteHandshake', 'up', 'homeward', 'extensions'] as const satisfies readonly (keyof Peer)[];
+const FLAGS = ['needAnotherKeepalive', 'sentLastMinuteHandshake', 'up', 'homeward', 'extensions', 'hasLastMac1'] as const satisfies readonly (keyof Peer)[];
 
 const NUMBER_NAMES = Object.keys(NUMBERS) as (keyof typeof NUMBERS)[];
 /** Offset of the first deadline and one past the last (nextDeadline() scans them). */
@@ -92,17 +92,16 @@ const NUMERIC_SIZE = DROPS_AT + DROP_COUNTERS_SIZE;
  * Byte fields, as offsets into Peer.bytes: the identifier a PROD from this
  * peer carries (keyed BLAKE2s of its public key) and the one ours carry, the
  * close nonce, DH(our static, its static) (every handshake's `ss`, computed
- * once), the greatest TAI64N accepted from it, then the cookie generator's
- * bytes.
+ * once), the greatest TAI64N accepted from it, then its cookie state (the
+ * device's CookieGenerator: the cookie and our last mac1 to it).
  */
 export const PEER_PROD_ID = 0;
 export const PEER_PROD_ID_OUT = 16;
 export const PEER_CLOSE_NONCE = 32;
 export const PEER_STATIC_STATIC = 40;
 export const PEER_LATEST_TIMESTAMP = 72;
-/** The cookie generator's bytes follow, in the same buffer. */
-const PEER_COOKIES = 84;
-const BYTES_SIZE = PEER_COOKIES + COOKIE_GENERATOR_BYTES;
+export const PEER_COOKIE = 84;
+const BYTES_SIZE = PEER_COOKIE + COOKIE_STATE_BYTES;
 
 /**
  * An all-zero pre-shared key for every peer configured without one (the
@@ -114,7 +113,6 @@ const NO_PRESHARED_KEY = new Uint8Array(32);
 export class Peer {
   /** The exchange in flight, bound from the device's pool (handshake-pool.ts); null when none is. */
   handshake: Handshake | null = null;
-  readonly cookies: CookieGenerator;
   /** Two slots from the SessionTable while the peer has a session, else null; previous/current/next point into them. */
   slots: Keypair[] | null = null;
   previous: Keypair | null = null;
@@ -147,6 +145,9 @@ export class Peer {
   declare persistentKeepaliveInterval: number;
 
   declare lastHandshakeAt: number;
+  // The cookie from the peer's last cookie reply and our last mac1 to it (cookie.ts; bytes at PEER_COOKIE).
+  declare cookieSetAt: number;
+  declare hasLastMac1: boolean;
   /** When our last initiation went out (one per REKEY_TIMEOUT). */
   declare lastSentHandshake: number;
   /** When we last accepted an initiation from the peer (flood rule, whitepaper §5.1). */
@@ -217,7 +218,6 @@ export class Peer {
     readonly config: PeerConfig,
     readonly publicKeyBase64: string,
     localPrivate: Uint8Array,
-    aead: ChaChaPoly,
   ) {
     const buffer = new ArrayBuffer(NUMERIC_SIZE * 8 + BYTES_SIZE);
     const numbers = (this.numbers = new Float64Array(buffer, 0, NUMERIC_SIZE));
@@ -229,7 +229,6 @@ export class Peer {
     const ss = x25519(localPrivate, config.publicKey);
     this.bytes.set(ss, PEER_STATIC_STATIC);
     ss.fill(0);
-    this.cookies = new CookieGenerator(config.publicKey, aead, new Uint8Array(buffer, NUMERIC_SIZE * 8 + PEER_COOKIES, COOKIE_GENERATOR_BYTES));
     this.endpointAddress = config.endpoint ? config.endpoint.address : null;
     this.endpointPort = config.endpoint ? config.endpoint.port : 0;
     this.persistentKeepaliveInterval = config.persistentKeepalive * 1000;
