@@ -69,7 +69,7 @@ export class DropCounters {
    *   (all zero); a fresh array when omitted.
    */
   constructor(
-    private readonly store: Float64Array = new Float64Array(DROP_COUNTERS_SIZE),
+    private readonly store: Float64Array | Uint32Array = new Float64Array(DROP_COUNTERS_SIZE),
     private readonly base = 0,
   ) {}
 

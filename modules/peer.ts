@@ -7,11 +7,14 @@
  * Memory layout. On XS every object, property and typed array costs 16-byte
  * heap slots (a typed array: 7, a view on an existing buffer: 4), and a
  * gateway keeps this for every peer. So the ~50 numbers and flags of a peer
- * live in one Float64Array at the named offsets below, read and written
+ * live in one ArrayBuffer at the named offsets below, read and written
  * through accessors on the prototype (`p.rxBytes += n` reads as a field and
- * allocates nothing); its per-peer drop counters sit in the same array, and
- * its small byte fields (PROD identifiers, close nonce) after them in the
- * same ArrayBuffer. What stays a property is what holds an object.
+ * allocates nothing): times, deadlines and large counts as doubles, u32
+ * fields, flags and the per-peer drop counters as u32, then its small byte
+ * fields (PROD identifiers, close nonce, the precomputed static-static DH,
+ * the last TAI64N, the cookie). What stays a property is what holds an
+ * object. Exchange state in flight comes from the device's handshake pool,
+ * session keys from the table's keypair store.
  */
 import { PING_DEFAULTS, type PeerConfig } from './config';
 import { DROP_COUNTERS_SIZE, DropCounters } from './drops';
@@ -22,9 +25,11 @@ import type { Keypair } from './keypair';
 import { HS_INITIATION_CREATED, type Handshake } from './noise';
 
 /**
- * The numeric fields of a Peer and their initial values, in storage order
- * (the offset of a field is its position here). Infinity is "not pending"
- * for a deadline, -Infinity "never" for a past event.
+ * The numeric fields of a Peer that need a double, and their initial values,
+ * in storage order (the offset of a field is its position here): times and
+ * deadlines in ms (Infinity is "not pending" for a deadline, -Infinity
+ * "never" for a past event), byte and packet counts that may pass 2^32, and
+ * ms intervals and the ping target (-1: none).
  */
 const NUMBERS = {
   retransmitHandshakeAt: Infinity,
@@ -35,58 +40,49 @@ const NUMBERS = {
   probeAt: Infinity,
   closeAt: Infinity,
   closeEndAt: Infinity,
-  handshakeAttempts: 0,
-  persistentKeepaliveInterval: 0,
-  endpointPort: 0,
   lastHandshakeAt: -Infinity,
   cookieSetAt: -Infinity,
   lastSentHandshake: -Infinity,
   lastInitiationConsumption: -Infinity,
   waitUntil: -Infinity,
-  prodAllowance: 0,
   lastNakActionAt: -Infinity,
   lastProdHonouredAt: -Infinity,
-  resendKeypair: 0,
-  resendLo: 0,
-  resendHi: 0,
-  heardKeypair: 0,
-  heardLo: 0,
-  heardHi: 0,
-  naksReceived: 0,
-  prodsSent: 0,
-  prodsReceived: 0,
-  resent: 0,
-  lost: 0,
-  rxBytes: 0,
-  txBytes: 0,
-  rxPackets: 0,
-  txPackets: 0,
-  naksSent: 0,
-  pingInterval: 0,
-  pingMisses: 0,
-  pingTarget: 0,
-  probesOutstanding: 0,
-  probeSeq: 0,
-  probesSent: 0,
-  probesMissed: 0,
   lastReceivedAt: -Infinity,
   lastDataAt: -Infinity,
   failingSince: Infinity,
   upSince: Infinity,
-  closeState: 0,
+  rxBytes: 0,
+  txBytes: 0,
+  rxPackets: 0,
+  txPackets: 0,
+  persistentKeepaliveInterval: 0,
+  pingInterval: 0,
+  pingTarget: 0,
 } satisfies Partial<Record<keyof Peer, number>>;
 
-/** The boolean fields, stored as 0/1 after the numbers; all start false. */
+/**
+ * The fields that are u32 by nature (counter halves, keypair ids, a port,
+ * small counts and states), in a Uint32Array after the doubles: half the
+ * bytes. All start at 0.
+ */
+const COUNTS = [
+  'handshakeAttempts', 'endpointPort', 'prodAllowance',
+  'resendKeypair', 'resendLo', 'resendHi', 'heardKeypair', 'heardLo', 'heardHi',
+  'naksReceived', 'prodsSent', 'prodsReceived', 'resent', 'lost', 'naksSent',
+  'pingMisses', 'probesOutstanding', 'probeSeq', 'probesSent', 'probesMissed', 'closeState',
+] as const satisfies readonly (keyof Peer)[];
+
+/** The boolean fields, stored as 0/1 after the counts; all start false. */
 const FLAGS = ['needAnotherKeepalive', 'sentLastMinuteHandshake', 'up', 'homeward', 'extensions', 'hasLastMac1'] as const satisfies readonly (keyof Peer)[];
 
 const NUMBER_NAMES = Object.keys(NUMBERS) as (keyof typeof NUMBERS)[];
 /** Offset of the first deadline and one past the last (nextDeadline() scans them). */
 const DEADLINES_START = 0;
 const DEADLINES_END = NUMBER_NAMES.indexOf('closeEndAt') + 1;
-/** Offset of the per-peer drop counters in the numeric state. */
-const DROPS_AT = NUMBER_NAMES.length + FLAGS.length;
-/** Numbers in all. */
-const NUMERIC_SIZE = DROPS_AT + DROP_COUNTERS_SIZE;
+/** Offset of the per-peer drop counters in the u32 state, after the counts and flags. */
+const DROPS_AT = COUNTS.length + FLAGS.length;
+/** u32 words in all. */
+const COUNTS_SIZE = DROPS_AT + DROP_COUNTERS_SIZE;
 
 /**
  * Byte fields, as offsets into Peer.bytes: the identifier a PROD from this
@@ -128,8 +124,10 @@ export class Peer {
   /** Drops that can be pinned on this peer (authenticated or addressed to its session). */
   readonly drops: DropCounters;
 
-  /** The numbers and flags below, and the drop counters (see NUMBERS). */
+  /** The double-valued fields below (see NUMBERS). */
   private readonly numbers: Float64Array;
+  /** The u32 fields and flags below, and the drop counters (see COUNTS). */
+  private readonly counts: Uint32Array;
   /** Small byte fields at the PEER_* offsets, in the same ArrayBuffer as `numbers`. */
   readonly bytes: Uint8Array;
 
@@ -219,11 +217,14 @@ export class Peer {
     readonly publicKeyBase64: string,
     localPrivate: Uint8Array,
   ) {
-    const buffer = new ArrayBuffer(NUMERIC_SIZE * 8 + BYTES_SIZE);
-    const numbers = (this.numbers = new Float64Array(buffer, 0, NUMERIC_SIZE));
+    const countsAt = NUMBER_NAMES.length * 8;
+    const bytesAt = countsAt + COUNTS_SIZE * 4;
+    const buffer = new ArrayBuffer(bytesAt + BYTES_SIZE);
+    const numbers = (this.numbers = new Float64Array(buffer, 0, NUMBER_NAMES.length));
     for (let i = 0; i < NUMBER_NAMES.length; i++) numbers[i] = NUMBERS[NUMBER_NAMES[i]];
-    this.drops = new DropCounters(numbers, DROPS_AT);
-    this.bytes = new Uint8Array(buffer, NUMERIC_SIZE * 8, BYTES_SIZE);
+    this.counts = new Uint32Array(buffer, countsAt, COUNTS_SIZE);
+    this.drops = new DropCounters(this.counts, DROPS_AT);
+    this.bytes = new Uint8Array(buffer, bytesAt, BYTES_SIZE);
 
     // The ss of every handshake with this peer, as wireguard-go precomputes it (the keys are fixed for the life of a Peer).
     const ss = x25519(localPrivate, config.publicKey);
@@ -256,8 +257,8 @@ export class Peer {
   }
 }
 
-// The accessors of the numeric fields and flags (one pair per name, shared by every Peer).
-type Stored = { numbers: Float64Array };
+// The accessors of the fields (one pair per name, shared by every Peer).
+type Stored = { numbers: Float64Array; counts: Uint32Array };
 for (let i = 0; i < NUMBER_NAMES.length; i++) {
   Object.defineProperty(Peer.prototype, NUMBER_NAMES[i], {
     get(this: Stored) {
@@ -268,14 +269,24 @@ for (let i = 0; i < NUMBER_NAMES.length; i++) {
     },
   });
 }
+for (let i = 0; i < COUNTS.length; i++) {
+  Object.defineProperty(Peer.prototype, COUNTS[i], {
+    get(this: Stored) {
+      return this.counts[i];
+    },
+    set(this: Stored, v: number) {
+      this.counts[i] = v;
+    },
+  });
+}
 for (let j = 0; j < FLAGS.length; j++) {
-  const i = NUMBER_NAMES.length + j;
+  const i = COUNTS.length + j;
   Object.defineProperty(Peer.prototype, FLAGS[j], {
     get(this: Stored) {
-      return this.numbers[i] !== 0;
+      return this.counts[i] !== 0;
     },
     set(this: Stored, v: boolean) {
-      this.numbers[i] = v ? 1 : 0;
+      this.counts[i] = v ? 1 : 0;
     },
   });
 }
