@@ -88,11 +88,11 @@ export class Closer {
     if (p.closeState === CLOSED || !p.homeward || !this.actions.hasSession(p, now)) return false;
     p.closeState = CLOSING;
     this.actions.random(this.nonce);
-    p.bytes.set(this.nonce, PEER_CLOSE_NONCE);
+    p.bytes.set(this.nonce, p.bytesAt + PEER_CLOSE_NONCE);
     p.closeEndAt = now + this.limits.maxSegmentLifetimeMs;
     p.closeAt = now + CLOSE_RETRANSMIT;
     this.actions.closing(p, now, why);
-    this.actions.sendCloseFrame(p, now, CONTROL_CLOSE, p.bytes, PEER_CLOSE_NONCE);
+    this.actions.sendCloseFrame(p, now, CONTROL_CLOSE, p.bytes, p.bytesAt + PEER_CLOSE_NONCE);
     return true;
   }
 
@@ -107,7 +107,7 @@ export class Closer {
     if (p.closeAt > now) return;
     p.closeAt = Infinity;
     if (p.closeState === CLOSING) {
-      if (this.actions.hasSession(p, now)) this.actions.sendCloseFrame(p, now, CONTROL_CLOSE, p.bytes, PEER_CLOSE_NONCE);
+      if (this.actions.hasSession(p, now)) this.actions.sendCloseFrame(p, now, CONTROL_CLOSE, p.bytes, p.bytesAt + PEER_CLOSE_NONCE);
       p.closeAt = now + CLOSE_RETRANSMIT;
       return;
     }
@@ -137,7 +137,7 @@ export class Closer {
         p.closeState = CLOSED;
         p.closeAt = Infinity;
         p.closeEndAt = now + 2 * this.limits.maxSegmentLifetimeMs;
-        if (!crossed) p.bytes.fill(0, PEER_CLOSE_NONCE, PEER_CLOSE_NONCE + NONCE_SIZE);
+        if (!crossed) p.bytes.fill(0, p.bytesAt + PEER_CLOSE_NONCE, p.bytesAt + PEER_CLOSE_NONCE + NONCE_SIZE);
         this.actions.closing(p, now, crossed ? 'crossed CLOSE' : 'CLOSE from peer');
       }
       return true;
@@ -153,9 +153,10 @@ export class Closer {
     let d = 0;
     let any = 0;
     const nonce = p.bytes;
+    const at = p.bytesAt + PEER_CLOSE_NONCE;
     for (let i = 0; i < NONCE_SIZE; i++) {
-      d |= nonce[PEER_CLOSE_NONCE + i] ^ data[off + i];
-      any |= nonce[PEER_CLOSE_NONCE + i];
+      d |= nonce[at + i] ^ data[off + i];
+      any |= nonce[at + i];
     }
     return d === 0 && any !== 0;
   }

@@ -104,7 +104,9 @@ export const COOKIE_BOX_SIZE = MAC + 16;
 
 /** What the generator keeps per peer: bytes (COOKIE_STATE_BYTES of them at the generator's offset) and two fields. */
 export interface CookieHolder {
+  /** The holder's state is at bytes[bytesAt + the generator's offset, +COOKIE_STATE_BYTES). */
   readonly bytes: Uint8Array;
+  readonly bytesAt: number;
   cookieSetAt: number;
   hasLastMac1: boolean;
 }
@@ -136,10 +138,11 @@ export class CookieGenerator {
     b.init(32).update(LABEL_MAC1, 0, LABEL_MAC1.length).update(remotePublic, 0, 32).digest(key);
     b.init(MAC, key, 0, 32).update(msg, 0, len - 2 * MAC).digest(msg, len - 2 * MAC);
     key.fill(0);
-    h.bytes.set(msg.subarray(len - 2 * MAC, len - MAC), this.at + CG_LAST_MAC1);
+    const at = h.bytesAt + this.at;
+    h.bytes.set(msg.subarray(len - 2 * MAC, len - MAC), at + CG_LAST_MAC1);
     h.hasLastMac1 = true;
     if (now - h.cookieSetAt < COOKIE_REFRESH_TIME) {
-      b.init(MAC, h.bytes, this.at + CG_COOKIE, MAC).update(msg, 0, len - MAC).digest(msg, len - MAC);
+      b.init(MAC, h.bytes, at + CG_COOKIE, MAC).update(msg, 0, len - MAC).digest(msg, len - MAC);
     } else {
       msg.fill(0, len - MAC, len);
     }
@@ -152,7 +155,7 @@ export class CookieGenerator {
   consumeReply(h: CookieHolder, remotePublic: Uint8Array, now: number, msg: Uint8Array, box: Uint8Array): boolean {
     if (!h.hasLastMac1) return false;
     for (let i = 0; i < COOKIE_BOX_SIZE; i++) box[i] = msg[COOKIE_ENCRYPTED + i];
-    const at = this.at;
+    const at = h.bytesAt + this.at;
     const lastMac1 = this.lastMac1;
     for (let i = 0; i < MAC; i++) lastMac1[i] = h.bytes[at + CG_LAST_MAC1 + i];
     const key = this.key;

@@ -27,7 +27,7 @@ import {
   TRANSPORT_HEADER_SIZE, messageType, readU32, writeHeader, writeU32,
 } from './messages';
 import { Noise } from './noise';
-import { Peer, PEER_COOKIE, PEER_PROD_ID, PEER_PROD_ID_OUT } from './peer';
+import { Peer, PEER_COOKIE, PEER_PROD_ID, PEER_PROD_ID_OUT, PeerStore } from './peer';
 import { CookieGenerator } from './cookie';
 import {
   expireTimers, timersAnyAuthenticatedPacketReceived, timersAnyAuthenticatedPacketSent,
@@ -110,14 +110,15 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     let routeCount = 0;
     for (const p of config.peers) routeCount += p.allowedIps.length;
     this.routes = new AllowedIps(Math.max(1, routeCount));
+    const peerStore = new PeerStore(config.peers.length);
     this.peers = config.peers.map((pc, i) => {
       const key = encodeBase64(pc.publicKey);
       if (this.peerByKey.has(key)) throw new Error(`peer ${key} is configured twice`);
-      const peer = new Peer(i, pc, key, config.interface.privateKey);
+      const peer = new Peer(i, pc, key, config.interface.privateKey, peerStore);
       this.peerByKey.set(key, peer);
       for (const cidr of pc.allowedIps) this.routes.insert(cidr, i);
-      peer.bytes.set(Recovery.prodId(pc.publicKey, this.noise.publicKey), PEER_PROD_ID);
-      peer.bytes.set(Recovery.prodId(this.noise.publicKey, pc.publicKey), PEER_PROD_ID_OUT);
+      peer.bytes.set(Recovery.prodId(pc.publicKey, this.noise.publicKey), peer.bytesAt + PEER_PROD_ID);
+      peer.bytes.set(Recovery.prodId(this.noise.publicKey, pc.publicKey), peer.bytesAt + PEER_PROD_ID_OUT);
       return peer;
     });
     this.extensions = this.peers.some((p) => p.extensions);

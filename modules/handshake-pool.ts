@@ -41,7 +41,7 @@ export class HandshakePool {
       q.handshake = null;
     }
     const hs = this.entries[at];
-    hs.bind(p.config.publicKey, p.presharedKey, p.bytes, PEER_STATIC_STATIC);
+    hs.bind(p.config.publicKey, p.presharedKey, p.bytes, p.bytesAt + PEER_STATIC_STATIC);
     this.owners[at] = p;
     p.handshake = hs;
     return hs;

@@ -75,7 +75,7 @@ export class Handshakes {
     const p = this.parts.peerByKey.get(encodeBase64(key));
     this.found = p ?? null;
     if (p === undefined) return null;
-    this.probe.bind(p.config.publicKey, p.presharedKey, p.bytes, PEER_STATIC_STATIC);
+    this.probe.bind(p.config.publicKey, p.presharedKey, p.bytes, p.bytesAt + PEER_STATIC_STATIC);
     return this.probe;
   };
 
@@ -96,7 +96,7 @@ export class Handshakes {
     }
     const p = this.found!;
     // Replay and flood protection (whitepaper §5.1): the TAI64N must move forward.
-    if (compareTai64n(consumed.payload, 0, p.bytes, PEER_LATEST_TIMESTAMP) <= 0) {
+    if (compareTai64n(consumed.payload, 0, p.bytes, p.bytesAt + PEER_LATEST_TIMESTAMP) <= 0) {
       drops.replayedInitiation++;
       return;
     }
@@ -105,7 +105,7 @@ export class Handshakes {
       return;
     }
     if (!this.actions.takeSlots(p, now)) return;
-    p.bytes.set(consumed.payload, PEER_LATEST_TIMESTAMP);
+    p.bytes.set(consumed.payload, p.bytesAt + PEER_LATEST_TIMESTAMP);
     p.lastInitiationConsumption = now;
     // As in wireguard-go, an initiation of ours still in flight is overwritten: the responder role wins.
     const hs = sessions.handshakeOf(p);

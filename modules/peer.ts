@@ -72,6 +72,9 @@ const COUNTS = [
   'pingMisses', 'probesOutstanding', 'probeSeq', 'probesSent', 'probesMissed', 'closeState',
 ] as const satisfies readonly (keyof Peer)[];
 
+/** previous, current and next, as slot numbers (1 or 2; 0: none) after the flags. */
+const ROLES = ['previous', 'current', 'next'] as const satisfies readonly (keyof Peer)[];
+
 /** The boolean fields, stored as 0/1 after the counts; all start false. */
 const FLAGS = ['needAnotherKeepalive', 'sentLastMinuteHandshake', 'up', 'homeward', 'extensions', 'hasLastMac1'] as const satisfies readonly (keyof Peer)[];
 
@@ -79,13 +82,15 @@ const NUMBER_NAMES = Object.keys(NUMBERS) as (keyof typeof NUMBERS)[];
 /** Offset of the first deadline and one past the last (nextDeadline() scans them). */
 const DEADLINES_START = 0;
 const DEADLINES_END = NUMBER_NAMES.indexOf('closeEndAt') + 1;
-/** Offset of the per-peer drop counters in the u32 state, after the counts and flags. */
-const DROPS_AT = COUNTS.length + FLAGS.length;
+const ROLES_AT = COUNTS.length + FLAGS.length;
+/** Offset of the per-peer drop counters in the u32 state, after the counts, flags and roles. */
+const DROPS_AT = ROLES_AT + ROLES.length;
 /** u32 words in all. */
 const COUNTS_SIZE = DROPS_AT + DROP_COUNTERS_SIZE;
+const NUMBERS_SIZE = NUMBER_NAMES.length;
 
 /**
- * Byte fields, as offsets into Peer.bytes: the identifier a PROD from this
+ * Byte fields, as offsets from Peer.bytesAt into Peer.bytes: the identifier a PROD from this
  * peer carries (keyed BLAKE2s of its public key) and the one ours carry, the
  * close nonce, DH(our static, its static) (every handshake's `ss`, computed
  * once), the greatest TAI64N accepted from it, then its cookie state (the
@@ -100,6 +105,26 @@ export const PEER_COOKIE = 84;
 const BYTES_SIZE = PEER_COOKIE + COOKIE_STATE_BYTES;
 
 /**
+ * The numbers, counts and byte fields of every peer of a device, in one
+ * ArrayBuffer with three views: a peer's share is its bytes and nothing
+ * more (views of its own would cost it 12 heap slots and an ArrayBuffer 3).
+ */
+export class PeerStore {
+  readonly numbers: Float64Array;
+  readonly counts: Uint32Array;
+  readonly bytes: Uint8Array;
+
+  constructor(readonly count: number) {
+    const countsAt = count * NUMBERS_SIZE * 8;
+    const bytesAt = countsAt + count * COUNTS_SIZE * 4;
+    const buffer = new ArrayBuffer(bytesAt + count * BYTES_SIZE);
+    this.numbers = new Float64Array(buffer, 0, count * NUMBERS_SIZE);
+    this.counts = new Uint32Array(buffer, countsAt, count * COUNTS_SIZE);
+    this.bytes = new Uint8Array(buffer, bytesAt, count * BYTES_SIZE);
+  }
+}
+
+/**
  * An all-zero pre-shared key for every peer configured without one (the
  * handshake only reads it): one shared array instead of 32 bytes and seven
  * heap slots per peer. Never written, so it is safe as a module constant.
@@ -111,9 +136,10 @@ export class Peer {
   handshake: Handshake | null = null;
   /** Two slots from the SessionTable while the peer has a session, else null; previous/current/next point into them. */
   slots: Keypair[] | null = null;
-  previous: Keypair | null = null;
-  current: Keypair | null = null;
-  next: Keypair | null = null;
+  // previous, current and next: accessors below, stored as which slot (1 or 2; 0 for none) they are.
+  declare previous: Keypair | null;
+  declare current: Keypair | null;
+  declare next: Keypair | null;
 
   /** Where we send: the configured endpoint, then the last authenticated source (roaming, §2.1). */
   endpointAddress: string | null;
@@ -124,12 +150,13 @@ export class Peer {
   /** Drops that can be pinned on this peer (authenticated or addressed to its session). */
   readonly drops: DropCounters;
 
-  /** The double-valued fields below (see NUMBERS). */
-  private readonly numbers: Float64Array;
-  /** The u32 fields and flags below, and the drop counters (see COUNTS). */
-  private readonly counts: Uint32Array;
-  /** Small byte fields at the PEER_* offsets, in the same ArrayBuffer as `numbers`. */
+  /** Where the double-valued fields below are in store.numbers (see NUMBERS). */
+  private readonly numbersAt: number;
+  /** Where the u32 fields, flags and drop counters are in store.counts (see COUNTS). */
+  private readonly countsAt: number;
+  /** The device's byte fields: this peer's are at bytesAt + PEER_*. */
   readonly bytes: Uint8Array;
+  readonly bytesAt: number;
 
   // The five timers of wireguard-go (timers.go), as absolute deadlines; Infinity is "not pending".
   declare retransmitHandshakeAt: number;
@@ -216,19 +243,18 @@ export class Peer {
     readonly config: PeerConfig,
     readonly publicKeyBase64: string,
     localPrivate: Uint8Array,
+    private readonly store: PeerStore,
   ) {
-    const countsAt = NUMBER_NAMES.length * 8;
-    const bytesAt = countsAt + COUNTS_SIZE * 4;
-    const buffer = new ArrayBuffer(bytesAt + BYTES_SIZE);
-    const numbers = (this.numbers = new Float64Array(buffer, 0, NUMBER_NAMES.length));
-    for (let i = 0; i < NUMBER_NAMES.length; i++) numbers[i] = NUMBERS[NUMBER_NAMES[i]];
-    this.counts = new Uint32Array(buffer, countsAt, COUNTS_SIZE);
-    this.drops = new DropCounters(this.counts, DROPS_AT);
-    this.bytes = new Uint8Array(buffer, bytesAt, BYTES_SIZE);
+    this.numbersAt = index * NUMBERS_SIZE;
+    this.countsAt = index * COUNTS_SIZE;
+    this.bytes = store.bytes;
+    this.bytesAt = index * BYTES_SIZE;
+    for (let i = 0; i < NUMBERS_SIZE; i++) store.numbers[this.numbersAt + i] = NUMBERS[NUMBER_NAMES[i]];
+    this.drops = new DropCounters(store.counts, this.countsAt + DROPS_AT);
 
     // The ss of every handshake with this peer, as wireguard-go precomputes it (the keys are fixed for the life of a Peer).
     const ss = x25519(localPrivate, config.publicKey);
-    this.bytes.set(ss, PEER_STATIC_STATIC);
+    this.bytes.set(ss, this.bytesAt + PEER_STATIC_STATIC);
     ss.fill(0);
     this.endpointAddress = config.endpoint ? config.endpoint.address : null;
     this.endpointPort = config.endpoint ? config.endpoint.port : 0;
@@ -250,32 +276,33 @@ export class Peer {
 
   /** The earliest of this peer's deadlines. */
   nextDeadline(): number {
-    const numbers = this.numbers;
+    const numbers = this.store.numbers;
+    const at = this.numbersAt;
     let t = Infinity;
-    for (let i = DEADLINES_START; i < DEADLINES_END; i++) if (numbers[i] < t) t = numbers[i];
+    for (let i = at + DEADLINES_START; i < at + DEADLINES_END; i++) if (numbers[i] < t) t = numbers[i];
     return t;
   }
 }
 
 // The accessors of the fields (one pair per name, shared by every Peer).
-type Stored = { numbers: Float64Array; counts: Uint32Array };
-for (let i = 0; i < NUMBER_NAMES.length; i++) {
+type Stored = { store: PeerStore; numbersAt: number; countsAt: number; slots: Keypair[] | null };
+for (let i = 0; i < NUMBERS_SIZE; i++) {
   Object.defineProperty(Peer.prototype, NUMBER_NAMES[i], {
     get(this: Stored) {
-      return this.numbers[i];
+      return this.store.numbers[this.numbersAt + i];
     },
     set(this: Stored, v: number) {
-      this.numbers[i] = v;
+      this.store.numbers[this.numbersAt + i] = v;
     },
   });
 }
 for (let i = 0; i < COUNTS.length; i++) {
   Object.defineProperty(Peer.prototype, COUNTS[i], {
     get(this: Stored) {
-      return this.counts[i];
+      return this.store.counts[this.countsAt + i];
     },
     set(this: Stored, v: number) {
-      this.counts[i] = v;
+      this.store.counts[this.countsAt + i] = v;
     },
   });
 }
@@ -283,10 +310,28 @@ for (let j = 0; j < FLAGS.length; j++) {
   const i = COUNTS.length + j;
   Object.defineProperty(Peer.prototype, FLAGS[j], {
     get(this: Stored) {
-      return this.counts[i] !== 0;
+      return this.store.counts[this.countsAt + i] !== 0;
     },
     set(this: Stored, v: boolean) {
-      this.counts[i] = v ? 1 : 0;
+      this.store.counts[this.countsAt + i] = v ? 1 : 0;
+    },
+  });
+}
+
+for (let j = 0; j < ROLES.length; j++) {
+  const i = ROLES_AT + j;
+  Object.defineProperty(Peer.prototype, ROLES[j], {
+    get(this: Stored): Keypair | null {
+      const k = this.store.counts[this.countsAt + i];
+      return k === 0 ? null : this.slots![k - 1];
+    },
+    set(this: Stored, kp: Keypair | null) {
+      let k = 0;
+      if (kp !== null) {
+        k = this.slots!.indexOf(kp) + 1;
+        if (k === 0) throw new Error('peer: a keypair that is not one of its slots');
+      }
+      this.store.counts[this.countsAt + i] = k;
     },
   });
 }

@@ -152,7 +152,7 @@ export class Recovery {
     const out = this.out;
     out.fill(0);
     writeHeader(out, MSG_PROD);
-    for (let j = 0; j < PROD_ID_SIZE; j++) out[PROD_ID + j] = p.bytes[PEER_PROD_ID_OUT + j];
+    for (let j = 0; j < PROD_ID_SIZE; j++) out[PROD_ID + j] = p.bytes[p.bytesAt + PEER_PROD_ID_OUT + j];
     this.actions.send(out, PROD_SIZE, p.endpointAddress, p.endpointPort);
     p.prodsSent++;
     return true;
@@ -168,7 +168,7 @@ export class Recovery {
     for (let i = 0; i < peers.length && p === null; i++) {
       const q = peers[i];
       let d = 0;
-      for (let j = 0; j < PROD_ID_SIZE; j++) d |= q.bytes[PEER_PROD_ID + j] ^ data[PROD_ID + j];
+      for (let j = 0; j < PROD_ID_SIZE; j++) d |= q.bytes[q.bytesAt + PEER_PROD_ID + j] ^ data[PROD_ID + j];
       if (d === 0 && q.extensions) p = q;
     }
     if (p === null) {
