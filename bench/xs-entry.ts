@@ -8,7 +8,7 @@
  * test's (the bench host below allocates nothing per transport packet).
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { GATEWAY_LIMITS, type DeviceConfig, type DeviceLimits } from '../modules/config';
+import { DEFAULT_HANDSHAKES, GATEWAY_LIMITS, type DeviceConfig, type DeviceLimits } from '../modules/config';
 import { ChaChaPoly } from '../modules/crypto/aead';
 import { publicKey, x25519 } from '../modules/crypto/x25519';
 import { nobleX25519 } from '../tests/harness/noble-x25519';
@@ -16,6 +16,7 @@ import { Device, type DeviceHost } from '../modules/device';
 import { INITIATION_SIZE, RESPONSE_SIZE, TRANSPORT_DATA } from '../modules/messages';
 import { Handshake, Noise, type ConsumedInitiation } from '../modules/noise';
 import { SessionTable } from '../modules/table';
+import { HandshakePool } from '../modules/handshake-pool';
 import { Keypair } from '../modules/keypair';
 
 declare function gc(): void;
@@ -399,7 +400,7 @@ function bufferBytes(root: unknown): number {
 const limits: DeviceLimits = GATEWAY_LIMITS;
 
 const bench = {
-  limits,
+  limits: { ...limits, handshakes: limits.handshakes ?? DEFAULT_HANDSHAKES },
   pairs: {} as Record<number, Pair>,
   noble: {} as Record<number, NobleAead>,
   aead: {} as Record<number, HomewardAead>,
@@ -450,7 +451,7 @@ const bench = {
    * Builds what a heap reading should see: a gateway with n established
    * peers, or a session pool of 1 or 0 sets.
    */
-  hold(kind: 'hub' | 'table1' | 'table0', n = 0): ArrayBuffer {
+  hold(kind: 'hub' | 'table1' | 'table0' | 'pool1' | 'pool0', n = 0): ArrayBuffer {
     if (kind === 'hub') {
       const hub = buildHub(n, limits, bench.partners, bench.net);
       bench.held = hub;
@@ -458,6 +459,11 @@ const bench = {
       // some peer has the extensions on: the 0-peer hub has none, so bytesPerPeer takes it out.
       const recovery = (hub.device as unknown as { recovery: { ring: object } }).recovery;
       return encode({ established: hub.established, bufferBytes: bufferBytes(hub.device), resendRingBytes: bufferBytes(recovery.ring) });
+    }
+    if (kind === 'pool1' || kind === 'pool0') {
+      const pool = new HandshakePool(kind === 'pool1' ? 1 : 0);
+      bench.held = pool;
+      return encode({ bufferBytes: bufferBytes(pool) });
     }
     const held = new SessionTable(kind === 'table1' ? 1 : 0, limits.replayWindow);
     bench.held = held;

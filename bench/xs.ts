@@ -124,10 +124,15 @@ async function strippedParts(worker: XSWorker): Promise<Record<(typeof PARTS)[nu
  * - `bytesPerPeer` (the figure the project reports): slots and ArrayBuffer
  *   bytes of the peer and of its session set together. Not counted: the
  *   resend ring (`resendRingBytes`), one fixed buffer for the whole device
- *   that the 0-peer Device (no peer, so no extensions) does not allocate.
- * - `slotBytesPerPeer`: slots only, and without the session pool: the Peer, its
- *   handshake, cookie state, counters, its PeerConfig (held by the Device)
- *   and the Device's per-peer table entries.
+ *   that the 0-peer Device (no peer, so no extensions) does not allocate;
+ *   and the handshake pool (`handshakePoolBytes`, `handshakeStateBytes`
+ *   each): fixed at start to min(capacity, limits.handshakes) exchange
+ *   states, 1 in the 0-peer Device and 2 in the 8-peer one, so the extra
+ *   state is measured on its own (a HandshakePool of 1 minus one of 0) and
+ *   taken out.
+ * - `slotBytesPerPeer`: slots only, and without the session pool: the Peer,
+ *   its PeerConfig (held by the Device) and the Device's per-peer table
+ *   entries, and the share of the device-wide peer store's views.
  * - `slotBytesPerSessionSet`: slots of one set of session state from the pool
  *   (two keypair slots: keys, counters, replay windows). The pool is
  *   allocated at start with capacity min(maxPeers, max(1, peers)), so the
@@ -141,20 +146,27 @@ async function strippedParts(worker: XSWorker): Promise<Record<(typeof PARTS)[nu
  *   Peer object itself, the Device's key map and index map entries, route
  *   and group table entries).
  */
-async function bytesPerPeer(worker: XSWorker, maxPeers: number, replayWindow: number) {
+async function bytesPerPeer(worker: XSWorker, maxPeers: number, replayWindow: number, handshakes: number) {
   const hub8 = await heldSlots(worker, `'hub', ${PEERS}`);
   const hub0 = await heldSlots(worker, `'hub', 0`);
   const set1 = await heldSlots(worker, `'table1'`);
   const set0 = await heldSlots(worker, `'table0'`);
+  const pool1 = await heldSlots(worker, `'pool1'`);
+  const pool0 = await heldSlots(worker, `'pool0'`);
   if (hub8.info.established !== PEERS) throw new Error(`bytesPerPeer: ${hub8.info.established} of ${PEERS} peers established`);
   const capacity = (peers: number) => Math.min(maxPeers, Math.max(1, peers));
   const extraSets = capacity(PEERS) - capacity(0);
   const setSlots = set1.slots - set0.slots;
   const setBuffer = set1.info.bufferBytes - set0.info.bufferBytes;
-  const peerSlots = (hub8.slots - hub0.slots - extraSets * setSlots) / PEERS;
+  // The handshake pool is fixed device memory (min(capacity, limits.handshakes) states), not per peer: the
+  // 8-peer hub's is larger than the 0-peer one's, and that difference is taken out and reported on its own.
+  const extraHandshakes = Math.min(capacity(PEERS), handshakes) - Math.min(capacity(0), handshakes);
+  const handshakeSlots = pool1.slots - pool0.slots;
+  const handshakeBuffer = pool1.info.bufferBytes - pool0.info.bufferBytes;
+  const peerSlots = (hub8.slots - hub0.slots - extraSets * setSlots - extraHandshakes * handshakeSlots) / PEERS;
   // The resend ring is device-wide and fixed in size, but only a device with extensions has one.
   const ringBytes = (hub8.info.resendRingBytes ?? 0) - (hub0.info.resendRingBytes ?? 0);
-  const peerBuffer = (hub8.info.bufferBytes - hub0.info.bufferBytes - extraSets * setBuffer - ringBytes) / PEERS;
+  const peerBuffer = (hub8.info.bufferBytes - hub0.info.bufferBytes - extraSets * setBuffer - extraHandshakes * handshakeBuffer - ringBytes) / PEERS;
   const total = Math.round((peerSlots + setSlots) * SLOT_BYTES + peerBuffer + setBuffer);
 
   const parts = await strippedParts(worker);
@@ -176,6 +188,8 @@ async function bytesPerPeer(worker: XSWorker, maxPeers: number, replayWindow: nu
     bufferBytesPerPeer: Math.round(peerBuffer),
     bufferBytesPerSessionSet: setBuffer,
     resendRingBytes: ringBytes,
+    handshakeStateBytes: handshakeSlots * SLOT_BYTES + handshakeBuffer,
+    handshakePoolBytes: Math.min(capacity(PEERS), handshakes) * (handshakeSlots * SLOT_BYTES + handshakeBuffer),
     countedInTotal: `slots and ArrayBuffer bytes of the peer and of its session set (${SLOTS_PER_SESSION} keypairs, each with a ${replayWindow}-counter replay window)`,
     breakdown,
     breakdownSlots: Object.fromEntries(PARTS.map((p) => [p, parts[p].slots])),
@@ -193,8 +207,8 @@ export async function benchXsMemory(): Promise<Awaited<ReturnType<typeof bytesPe
   const worker = XSWorker.start({ name: 'homeward-bench-xs-memory', timeoutMs: 120_000 });
   try {
     await worker.evaluate(script);
-    const limits = decode<{ maxPeers: number; replayWindow: number }>((await worker.evaluate(`new TextEncoder().encode(JSON.stringify(${B}.limits)).buffer;`)).reply);
-    return await bytesPerPeer(worker, limits.maxPeers, limits.replayWindow);
+    const limits = decode<{ maxPeers: number; replayWindow: number; handshakes: number }>((await worker.evaluate(`new TextEncoder().encode(JSON.stringify(${B}.limits)).buffer;`)).reply);
+    return await bytesPerPeer(worker, limits.maxPeers, limits.replayWindow, limits.handshakes);
   } finally {
     await worker.close();
   }
@@ -212,7 +226,7 @@ export async function benchXs(): Promise<{ results: Record<string, unknown>; tab
   try {
     await worker.evaluate(script);
     await worker.evaluate(`${B}.setup(${JSON.stringify(SIZES)});`);
-    const limits = decode<{ maxPeers: number; replayWindow: number }>((await worker.evaluate(`new TextEncoder().encode(JSON.stringify(${B}.limits)).buffer;`)).reply);
+    const limits = decode<{ maxPeers: number; replayWindow: number; handshakes: number }>((await worker.evaluate(`new TextEncoder().encode(JSON.stringify(${B}.limits)).buffer;`)).reply);
     const opts = { worker };
 
     const homeward: Record<number, Measurement> = {};
@@ -238,7 +252,7 @@ export async function benchXs(): Promise<{ results: Record<string, unknown>; tab
     );
     if (Object.keys(problems).length) throw new Error(`XS benchmark is not measuring what it claims: ${JSON.stringify(problems)}`);
 
-    const memory = await bytesPerPeer(worker, limits.maxPeers, limits.replayWindow);
+    const memory = await bytesPerPeer(worker, limits.maxPeers, limits.replayWindow, limits.handshakes);
 
     const c = (m: Measurement) => Math.round(m.computePerIteration);
     const slots = (m: Measurement) => +m.slotsPerIteration.toFixed(2);
