@@ -497,7 +497,7 @@ const bench = {
       if (part === 'session') clear(p, 'slots', 'previous', 'current', 'next');
       else if (part === 'handshake') clear(p, part);
       // The peer's numeric state, byte fields and their views, drop counters and staging queue.
-      else if (part === 'state') clear(p, 'store', 'bytes', 'drops', 'staged');
+      else if (part === 'state') clear(p, 'store', 'drops', 'staged');
       else if (part === 'config') clear(p, 'config');
     }
     if (part === 'session') {

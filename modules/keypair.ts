@@ -59,11 +59,11 @@ export class KeypairStore {
 }
 
 export class Keypair {
-  /** Where this keypair's words start in store.words. */
-  private readonly at: number;
+  constructor(private readonly store: KeypairStore, readonly slot: number) {}
 
-  constructor(private readonly store: KeypairStore, readonly slot: number) {
-    this.at = slot * store.stride;
+  /** Where this keypair's words start in store.words (derived, not kept: a property is a heap slot). */
+  private get at(): number {
+    return this.slot * this.store.stride;
   }
 
   /** The next counter to send, as two u32 halves (no BigInt on the data path). */
@@ -128,11 +128,12 @@ export class Keypair {
   /** Takes the next send counter; false when the key is used up (REJECT_AFTER_MESSAGES). */
   nextCounter(): boolean {
     const w = this.store.words;
-    const lo = w[this.at + SEND_LO];
-    const hi = w[this.at + SEND_HI];
+    const at = this.at;
+    const lo = w[at + SEND_LO];
+    const hi = w[at + SEND_HI];
     if (hi >= REJECT_AFTER_MESSAGES_HI && lo >= REJECT_AFTER_MESSAGES_LO) return false;
-    w[this.at + SEND_LO] = lo + 1; // a Uint32Array wraps 2^32 to 0
-    if (lo === 0xffffffff) w[this.at + SEND_HI] = hi + 1;
+    w[at + SEND_LO] = lo + 1; // a Uint32Array wraps 2^32 to 0
+    if (lo === 0xffffffff) w[at + SEND_HI] = hi + 1;
     return true;
   }
 
@@ -175,9 +176,10 @@ export class Keypair {
   erase(): void {
     const s = this.store;
     s.keys.fill(0, this.slot * KEYPAIR_KEY_BYTES, (this.slot + 1) * KEYPAIR_KEY_BYTES);
-    const peer = s.words[this.at + PEER];
-    s.words.fill(0, this.at, this.at + s.stride);
-    s.words[this.at + PEER] = peer;
+    const at = this.at;
+    const peer = s.words[at + PEER];
+    s.words.fill(0, at, at + s.stride);
+    s.words[at + PEER] = peer;
     s.created[this.slot] = 0;
   }
 }

@@ -150,13 +150,8 @@ export class Peer {
   /** Drops that can be pinned on this peer (authenticated or addressed to its session). */
   readonly drops: DropCounters;
 
-  /** Where the double-valued fields below are in store.numbers (see NUMBERS). */
-  private readonly numbersAt: number;
-  /** Where the u32 fields, flags and drop counters are in store.counts (see COUNTS). */
-  private readonly countsAt: number;
-  /** The device's byte fields: this peer's are at bytesAt + PEER_*. */
-  readonly bytes: Uint8Array;
-  readonly bytesAt: number;
+  // Where this peer's share of the store is, derived from its index rather than kept (a property is a heap slot):
+  // doubles at index × NUMBERS_SIZE, u32 fields at index × COUNTS_SIZE, bytes at index × BYTES_SIZE.
 
   // The five timers of wireguard-go (timers.go), as absolute deadlines; Infinity is "not pending".
   declare retransmitHandshakeAt: number;
@@ -245,12 +240,8 @@ export class Peer {
     localPrivate: Uint8Array,
     private readonly store: PeerStore,
   ) {
-    this.numbersAt = index * NUMBERS_SIZE;
-    this.countsAt = index * COUNTS_SIZE;
-    this.bytes = store.bytes;
-    this.bytesAt = index * BYTES_SIZE;
-    for (let i = 0; i < NUMBERS_SIZE; i++) store.numbers[this.numbersAt + i] = NUMBERS[NUMBER_NAMES[i]];
-    this.drops = new DropCounters(store.counts, this.countsAt + DROPS_AT);
+    for (let i = 0; i < NUMBERS_SIZE; i++) store.numbers[index * NUMBERS_SIZE + i] = NUMBERS[NUMBER_NAMES[i]];
+    this.drops = new DropCounters(store.counts, index * COUNTS_SIZE + DROPS_AT);
 
     // The ss of every handshake with this peer, as wireguard-go precomputes it (the keys are fixed for the life of a Peer).
     const ss = x25519(localPrivate, config.publicKey);
@@ -265,6 +256,15 @@ export class Peer {
     this.pingTarget = config.pingTarget ?? defaultPingTarget(config);
   }
 
+  /** The device's byte fields: this peer's are at bytesAt + PEER_*. */
+  get bytes(): Uint8Array {
+    return this.store.bytes;
+  }
+
+  get bytesAt(): number {
+    return this.index * BYTES_SIZE;
+  }
+
   get presharedKey(): Uint8Array {
     return this.config.presharedKey ?? NO_PRESHARED_KEY;
   }
@@ -277,7 +277,7 @@ export class Peer {
   /** The earliest of this peer's deadlines. */
   nextDeadline(): number {
     const numbers = this.store.numbers;
-    const at = this.numbersAt;
+    const at = this.index * NUMBERS_SIZE;
     let t = Infinity;
     for (let i = at + DEADLINES_START; i < at + DEADLINES_END; i++) if (numbers[i] < t) t = numbers[i];
     return t;
@@ -285,24 +285,24 @@ export class Peer {
 }
 
 // The accessors of the fields (one pair per name, shared by every Peer).
-type Stored = { store: PeerStore; numbersAt: number; countsAt: number; slots: Keypair[] | null };
+type Stored = { store: PeerStore; index: number; slots: Keypair[] | null };
 for (let i = 0; i < NUMBERS_SIZE; i++) {
   Object.defineProperty(Peer.prototype, NUMBER_NAMES[i], {
     get(this: Stored) {
-      return this.store.numbers[this.numbersAt + i];
+      return this.store.numbers[this.index * NUMBERS_SIZE + i];
     },
     set(this: Stored, v: number) {
-      this.store.numbers[this.numbersAt + i] = v;
+      this.store.numbers[this.index * NUMBERS_SIZE + i] = v;
     },
   });
 }
 for (let i = 0; i < COUNTS.length; i++) {
   Object.defineProperty(Peer.prototype, COUNTS[i], {
     get(this: Stored) {
-      return this.store.counts[this.countsAt + i];
+      return this.store.counts[this.index * COUNTS_SIZE + i];
     },
     set(this: Stored, v: number) {
-      this.store.counts[this.countsAt + i] = v;
+      this.store.counts[this.index * COUNTS_SIZE + i] = v;
     },
   });
 }
@@ -310,10 +310,10 @@ for (let j = 0; j < FLAGS.length; j++) {
   const i = COUNTS.length + j;
   Object.defineProperty(Peer.prototype, FLAGS[j], {
     get(this: Stored) {
-      return this.store.counts[this.countsAt + i] !== 0;
+      return this.store.counts[this.index * COUNTS_SIZE + i] !== 0;
     },
     set(this: Stored, v: boolean) {
-      this.store.counts[this.countsAt + i] = v ? 1 : 0;
+      this.store.counts[this.index * COUNTS_SIZE + i] = v ? 1 : 0;
     },
   });
 }
@@ -322,7 +322,7 @@ for (let j = 0; j < ROLES.length; j++) {
   const i = ROLES_AT + j;
   Object.defineProperty(Peer.prototype, ROLES[j], {
     get(this: Stored): Keypair | null {
-      const k = this.store.counts[this.countsAt + i];
+      const k = this.store.counts[this.index * COUNTS_SIZE + i];
       return k === 0 ? null : this.slots![k - 1];
     },
     set(this: Stored, kp: Keypair | null) {
@@ -331,7 +331,7 @@ for (let j = 0; j < ROLES.length; j++) {
         k = this.slots!.indexOf(kp) + 1;
         if (k === 0) throw new Error('peer: a keypair that is not one of its slots');
       }
-      this.store.counts[this.countsAt + i] = k;
+      this.store.counts[this.index * COUNTS_SIZE + i] = k;
     },
   });
 }
