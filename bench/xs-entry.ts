@@ -481,7 +481,6 @@ const bench = {
     // The bench reaches into private fields: this is a measurement, not an API.
     const device = hub.device as unknown as {
       peers: Record<string, unknown>[];
-      config: { peers: unknown[] };
       sessions: { indices: Map<number, unknown> };
       peerByKey: Map<string, unknown>;
     };
@@ -498,12 +497,10 @@ const bench = {
       else if (part === 'handshake') clear(p, part);
       // The peer's numeric state, byte fields and their views, drop counters and staging queue.
       else if (part === 'state') clear(p, 'store', 'drops', 'staged');
-      else if (part === 'config') clear(p, 'config');
+      else if (part === 'config') clear(p, 'allowedIps');
     }
     if (part === 'session') {
       for (const [index, v] of device.sessions.indices) if (v instanceof Keypair) device.sessions.indices.delete(index);
-    } else if (part === 'config') {
-      device.config.peers.length = 0;
     } else if (part === 'peers') {
       peers.length = 0;
       device.peerByKey.clear();

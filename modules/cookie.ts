@@ -102,7 +102,11 @@ export const COOKIE_STATE_BYTES = 2 * MAC;
 /** The room consumeReply needs in its scratch buffer: the encrypted cookie and its tag. */
 export const COOKIE_BOX_SIZE = MAC + 16;
 
-/** What the generator keeps per peer: bytes (COOKIE_STATE_BYTES of them at the generator's offset) and two fields. */
+/**
+ * What the generator keeps per peer: bytes (COOKIE_STATE_BYTES of them at
+ * the generator's offset) and two fields; the peer's public key is in the
+ * same bytes, at the generator's key offset.
+ */
 export interface CookieHolder {
   /** The holder's state is at bytes[bytesAt + the generator's offset, +COOKIE_STATE_BYTES). */
   readonly bytes: Uint8Array;
@@ -125,17 +129,20 @@ export class CookieGenerator {
   private readonly lastMac1 = new Uint8Array(MAC);
   private readonly blake = new Blake2s();
 
-  /** @param at where the state starts in every holder's bytes */
-  constructor(private readonly aead: ChaChaPoly, private readonly at: number) {}
+  /**
+   * @param at where the state starts in every holder's bytes (from bytesAt)
+   * @param publicKeyAt where the holder's public key is in them
+   */
+  constructor(private readonly aead: ChaChaPoly, private readonly at: number, private readonly publicKeyAt: number) {}
 
   /**
-   * Fills mac1 and mac2 of msg[0, len) for `remotePublic`; mac2 is zero
-   * unless we hold a fresh cookie from it.
+   * Fills mac1 and mac2 of msg[0, len) for the holder; mac2 is zero unless
+   * we hold a fresh cookie from it.
    */
-  addMacs(h: CookieHolder, remotePublic: Uint8Array, now: number, msg: Uint8Array, len: number): void {
+  addMacs(h: CookieHolder, now: number, msg: Uint8Array, len: number): void {
     const b = this.blake;
     const key = this.key;
-    b.init(32).update(LABEL_MAC1, 0, LABEL_MAC1.length).update(remotePublic, 0, 32).digest(key);
+    b.init(32).update(LABEL_MAC1, 0, LABEL_MAC1.length).update(h.bytes, h.bytesAt + this.publicKeyAt, 32).digest(key);
     b.init(MAC, key, 0, 32).update(msg, 0, len - 2 * MAC).digest(msg, len - 2 * MAC);
     key.fill(0);
     const at = h.bytesAt + this.at;
@@ -152,14 +159,14 @@ export class CookieGenerator {
    * Takes the cookie from a reply to our last message; false if it does not
    * decrypt. `box` is scratch of at least COOKIE_BOX_SIZE bytes.
    */
-  consumeReply(h: CookieHolder, remotePublic: Uint8Array, now: number, msg: Uint8Array, box: Uint8Array): boolean {
+  consumeReply(h: CookieHolder, now: number, msg: Uint8Array, box: Uint8Array): boolean {
     if (!h.hasLastMac1) return false;
     for (let i = 0; i < COOKIE_BOX_SIZE; i++) box[i] = msg[COOKIE_ENCRYPTED + i];
     const at = h.bytesAt + this.at;
     const lastMac1 = this.lastMac1;
     for (let i = 0; i < MAC; i++) lastMac1[i] = h.bytes[at + CG_LAST_MAC1 + i];
     const key = this.key;
-    this.blake.init(32).update(LABEL_COOKIE, 0, LABEL_COOKIE.length).update(remotePublic, 0, 32).digest(key);
+    this.blake.init(32).update(LABEL_COOKIE, 0, LABEL_COOKIE.length).update(h.bytes, h.bytesAt + this.publicKeyAt, 32).digest(key);
     const opened = this.aead.xopen(key, msg.subarray(COOKIE_NONCE, COOKIE_NONCE + 24), box, 0, COOKIE_BOX_SIZE, lastMac1);
     key.fill(0);
     if (!opened) return false;

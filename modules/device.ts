@@ -8,7 +8,7 @@
  * The transport path (sendUdp → seal → send, handleDatagram → open → deliver)
  * allocates nothing, throws nothing and uses no BigInt.
  */
-import { DEFAULT_HANDSHAKES, LIFECYCLE_DEFAULTS, RECOVERY_DEFAULTS, type DeviceConfig } from './config';
+import { DEFAULT_HANDSHAKES, LIFECYCLE_DEFAULTS, RECOVERY_DEFAULTS, type Cidr, type DeviceConfig } from './config';
 import { ChaChaPoly } from './crypto/aead';
 import { AllowedIps } from './allowedips';
 import { encodeBase64 } from './base64';
@@ -27,7 +27,7 @@ import {
   TRANSPORT_HEADER_SIZE, messageType, readU32, writeHeader, writeU32,
 } from './messages';
 import { Noise } from './noise';
-import { Peer, PEER_COOKIE, PEER_PROD_ID, PEER_PROD_ID_OUT, PeerStore } from './peer';
+import { Peer, PEER_COOKIE, PEER_PROD_ID, PEER_PROD_ID_OUT, PEER_PUBLIC_KEY, PeerStore } from './peer';
 import { CookieGenerator } from './cookie';
 import {
   expireTimers, timersAnyAuthenticatedPacketReceived, timersAnyAuthenticatedPacketSent,
@@ -99,8 +99,18 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   /** NAKs are sent and heard only if some peer has the extensions on. */
   private readonly extensions: boolean;
 
-  constructor(readonly config: DeviceConfig, private readonly host: DeviceHost) {
+  /** The tunnel address, as configured. */
+  private readonly interfaceAddress: Cidr | null;
+  private readonly stagedPackets: number;
+
+  /**
+   * Copies what it needs out of `config` and keeps no reference to it or its
+   * PeerConfigs: on a gateway every object kept costs heap slots.
+   */
+  constructor(config: DeviceConfig, private readonly host: DeviceHost) {
     const { limits } = config;
+    this.interfaceAddress = config.interface.address ?? null;
+    this.stagedPackets = limits.stagedPackets;
     const lifecycle = config.lifecycle ?? LIFECYCLE_DEFAULTS;
     this.noise = new Noise(config.interface.privateKey, this.aead);
     this.publicKeyBase64 = encodeBase64(this.noise.publicKey);
@@ -134,7 +144,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       this,
     );
     this.handshakes = new Handshakes({
-      noise: this.noise, admission: this.admission, cookies: new CookieGenerator(this.aead, PEER_COOKIE), sessions: this.sessions, clock,
+      noise: this.noise, admission: this.admission, cookies: new CookieGenerator(this.aead, PEER_COOKIE, PEER_PUBLIC_KEY), sessions: this.sessions, clock,
       closer: this.closer, groups: this.groups, drops: this.drops, peerByKey: this.peerByKey,
     }, host, this);
   }
@@ -254,28 +264,28 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   // ---------------------------------------------------------------- status
 
   status(now: number): DeviceStatus {
-    const a = this.config.interface.address;
+    const a = this.interfaceAddress;
     return {
       publicKey: this.publicKeyBase64,
       address: a ? formatCidr(a) : null,
       peers: this.peers.map((p) => ({
         publicKey: p.publicKeyBase64,
         endpoint: p.endpointAddress === null ? null : `${p.endpointAddress}:${p.endpointPort}`,
-        allowedIps: p.config.allowedIps.map(formatCidr),
+        allowedIps: p.allowedIps.map(formatCidr),
         state: this.peerState(p, now),
         lastHandshakeAgoMs: p.lastHandshakeAt === -Infinity ? null : now - p.lastHandshakeAt,
         rxBytes: p.rxBytes,
         txBytes: p.txBytes,
         rxPackets: p.rxPackets,
         txPackets: p.txPackets,
-        persistentKeepalive: p.config.persistentKeepalive,
+        persistentKeepalive: p.persistentKeepaliveInterval / 1000,
         homeward: p.homeward,
         naksReceived: p.naksReceived,
         prodsSent: p.prodsSent,
         prodsReceived: p.prodsReceived,
         resent: p.resent,
         lost: p.lost,
-        group: p.config.group ?? null,
+        group: p.group,
         active: this.groups.isActive(p.index),
         probesSent: p.probesSent,
         probesMissed: p.probesMissed,
@@ -499,7 +509,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   }
 
   private stage(p: Peer, buf: Uint8Array, off: number, len: number): void {
-    if (p.staged.length >= this.config.limits.stagedPackets) {
+    if (p.staged.length >= this.stagedPackets) {
       p.staged.shift(); // wireguard-go drops the oldest
       this.drop(p, 'stagedOverflow');
     }
@@ -700,7 +710,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   switchTo(from: Peer, to: Peer, now: number, event: 'failover' | 'failback'): void {
     if (event === 'failover') {
       while (from.staged.length > 0) {
-        if (to.staged.length >= this.config.limits.stagedPackets) {
+        if (to.staged.length >= this.stagedPackets) {
           this.drop(from, 'stagedOverflow');
           from.staged.shift();
           continue;

@@ -12,7 +12,7 @@
  * binds one, so unauthenticated input cannot take a peer's exchange away.
  */
 import { Handshake, HS_ZEROED } from './noise';
-import { PEER_STATIC_STATIC, type Peer } from './peer';
+import { PEER_PUBLIC_KEY, PEER_STATIC_STATIC, type Peer } from './peer';
 
 export class HandshakePool {
   private readonly entries: Handshake[] = [];
@@ -41,7 +41,7 @@ export class HandshakePool {
       q.handshake = null;
     }
     const hs = this.entries[at];
-    hs.bind(p.config.publicKey, p.presharedKey, p.bytes, p.bytesAt + PEER_STATIC_STATIC);
+    hs.bind(p.bytes, p.bytesAt + PEER_PUBLIC_KEY, p.bytesAt + PEER_STATIC_STATIC, p.presharedKey);
     this.owners[at] = p;
     p.handshake = hs;
     return hs;

@@ -19,7 +19,7 @@ import type { Groups } from './groups';
 import type { DeviceEventName, DeviceHost } from './host';
 import { INITIATION_SIZE, MSG_INITIATION, MSG_RESPONSE, readU32, RESPONSE_SIZE, writeHeader, writeU32 } from './messages';
 import { Handshake, type Noise } from './noise';
-import { Peer, PEER_LATEST_TIMESTAMP, PEER_STATIC_STATIC } from './peer';
+import { Peer, PEER_LATEST_TIMESTAMP, PEER_PUBLIC_KEY, PEER_STATIC_STATIC } from './peer';
 import type { Sessions } from './sessions';
 import { compareTai64n, writeTai64n } from './tai64n';
 import {
@@ -75,7 +75,7 @@ export class Handshakes {
     const p = this.parts.peerByKey.get(encodeBase64(key));
     this.found = p ?? null;
     if (p === undefined) return null;
-    this.probe.bind(p.config.publicKey, p.presharedKey, p.bytes, p.bytesAt + PEER_STATIC_STATIC);
+    this.probe.bind(p.bytes, p.bytesAt + PEER_PUBLIC_KEY, p.bytesAt + PEER_STATIC_STATIC, p.presharedKey);
     return this.probe;
   };
 
@@ -125,7 +125,7 @@ export class Handshakes {
       drops.badInitiation++;
       return;
     }
-    this.parts.cookies.addMacs(p, p.config.publicKey, now, buf, RESPONSE_SIZE);
+    this.parts.cookies.addMacs(p, now, buf, RESPONSE_SIZE);
     this.beginSession(p, now, false);
     this.host.send(buf, RESPONSE_SIZE, p.endpointAddress!, p.endpointPort);
     timersSessionDerived(p, now);
@@ -162,7 +162,7 @@ export class Handshakes {
   receiveCookieReply(now: number, data: Uint8Array): void {
     const entry = this.parts.sessions.lookup(readU32(data, 4));
     // The message buffer is free here (nothing is being sent) and larger than a cookie box.
-    if (!(entry instanceof Peer) || !this.parts.cookies.consumeReply(entry, entry.config.publicKey, now, data, this.buf)) {
+    if (!(entry instanceof Peer) || !this.parts.cookies.consumeReply(entry, now, data, this.buf)) {
       this.parts.drops.badCookieReply++;
       return;
     }
@@ -203,7 +203,7 @@ export class Handshakes {
       sessions.releaseHandshake(p);
       return;
     }
-    this.parts.cookies.addMacs(p, p.config.publicKey, now, buf, INITIATION_SIZE);
+    this.parts.cookies.addMacs(p, now, buf, INITIATION_SIZE);
     this.host.send(buf, INITIATION_SIZE, address, port);
     this.actions.emit('handshake-sent', p, now, isRetry ? `retry ${p.handshakeAttempts}` : undefined);
     timersAnyAuthenticatedPacketTraversal(p, now);

@@ -40,9 +40,10 @@ const HS_CHAIN_KEY = HS_HASH + KEY;
 const HS_LOCAL_EPHEMERAL = HS_CHAIN_KEY + KEY;
 const HS_REMOTE_EPHEMERAL = HS_LOCAL_EPHEMERAL + KEY;
 const HS_STATIC_STATIC = HS_REMOTE_EPHEMERAL + KEY;
-const HS_BYTES = HS_STATIC_STATIC + KEY;
+const HS_REMOTE_STATIC = HS_STATIC_STATIC + KEY;
+const HS_BYTES = HS_REMOTE_STATIC + KEY;
 
-/** Stands for "no peer yet" in an unbound Handshake; never written. */
+/** Stands for "no pre-shared key yet" in an unbound Handshake; never written. */
 const NO_KEY = new Uint8Array(0);
 
 /**
@@ -69,6 +70,8 @@ export class Handshake {
    * handshake costs one X25519 less on each side, and copied in by bind().
    */
   readonly precomputedStaticStatic: Uint8Array;
+  /** The peer's static public key, copied in by bind(). */
+  readonly remoteStatic: Uint8Array;
 
   /**
    * Without arguments: an unbound handshake for a pool (see bind). With
@@ -76,7 +79,7 @@ export class Handshake {
    * (tests, benchmarks).
    */
   constructor(
-    public remoteStatic: Uint8Array = NO_KEY,
+    remoteStatic: Uint8Array | null = null,
     public presharedKey: Uint8Array = NO_KEY,
     localPrivate: Uint8Array | null = null,
   ) {
@@ -86,20 +89,29 @@ export class Handshake {
     this.localEphemeral = new Uint8Array(buffer, HS_LOCAL_EPHEMERAL, KEY);
     this.remoteEphemeral = new Uint8Array(buffer, HS_REMOTE_EPHEMERAL, KEY);
     this.precomputedStaticStatic = new Uint8Array(buffer, HS_STATIC_STATIC, KEY);
-    if (localPrivate !== null) {
+    this.remoteStatic = new Uint8Array(buffer, HS_REMOTE_STATIC, KEY);
+    if (remoteStatic !== null) this.remoteStatic.set(remoteStatic);
+    if (localPrivate !== null && remoteStatic !== null) {
       const ss = x25519(localPrivate, remoteStatic);
       this.precomputedStaticStatic.set(ss);
       ss.fill(0);
     }
   }
 
-  /** Makes this the handshake with another peer: its keys, and its precomputed ss from staticStatic[at, +32). Clears the exchange. */
-  bind(remoteStatic: Uint8Array, presharedKey: Uint8Array, staticStatic: Uint8Array, at: number): void {
+  /**
+   * Makes this the handshake with another peer, whose public key is at
+   * bytes[keyAt, +32) and precomputed ss at bytes[ssAt, +32) (copied), with
+   * its pre-shared key. Clears the exchange.
+   */
+  bind(bytes: Uint8Array, keyAt: number, ssAt: number, presharedKey: Uint8Array): void {
     this.clear();
-    this.remoteStatic = remoteStatic;
     this.presharedKey = presharedKey;
     const ss = this.precomputedStaticStatic;
-    for (let i = 0; i < KEY; i++) ss[i] = staticStatic[at + i];
+    const rs = this.remoteStatic;
+    for (let i = 0; i < KEY; i++) {
+      ss[i] = bytes[ssAt + i];
+      rs[i] = bytes[keyAt + i];
+    }
   }
 
   /** Erases everything of the exchange in flight (whitepaper §6.1: no key material lingers). */
@@ -117,7 +129,7 @@ export class Handshake {
   unbind(): void {
     this.clear();
     this.precomputedStaticStatic.fill(0);
-    this.remoteStatic = NO_KEY;
+    this.remoteStatic.fill(0);
     this.presharedKey = NO_KEY;
   }
 }

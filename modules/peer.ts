@@ -16,7 +16,7 @@
  * object. Exchange state in flight comes from the device's handshake pool,
  * session keys from the table's keypair store.
  */
-import { PING_DEFAULTS, type PeerConfig } from './config';
+import { PING_DEFAULTS, type Cidr, type PeerConfig } from './config';
 import { DROP_COUNTERS_SIZE, DropCounters } from './drops';
 import { prefixMask } from './ipv4';
 import { COOKIE_STATE_BYTES } from './cookie';
@@ -102,7 +102,9 @@ export const PEER_CLOSE_NONCE = 32;
 export const PEER_STATIC_STATIC = 40;
 export const PEER_LATEST_TIMESTAMP = 72;
 export const PEER_COOKIE = 84;
-const BYTES_SIZE = PEER_COOKIE + COOKIE_STATE_BYTES;
+/** The peer's static public key (from its config, which the device does not keep). */
+export const PEER_PUBLIC_KEY = PEER_COOKIE + COOKIE_STATE_BYTES;
+const BYTES_SIZE = PEER_PUBLIC_KEY + 32;
 
 /**
  * The numbers, counts and byte fields of every peer of a device, in one
@@ -230,12 +232,21 @@ export class Peer {
   /** CLOSING gives up, or CLOSED forgets, at this time. */
   declare closeEndAt: number;
 
+  // What the device keeps of the peer's config (the PeerConfig itself it lets go): the
+  // public key is in bytes (PEER_PUBLIC_KEY), the rest are the config's own values.
+  /** The configured pre-shared key, or the shared all-zero one. */
+  readonly presharedKey: Uint8Array;
+  /** As configured: what `show` reports (the routes themselves are the device's AllowedIps table). */
+  readonly allowedIps: readonly Cidr[];
+  /** The failover group's name, or null. */
+  readonly group: string | null;
+
   /** Extensions are on unless the config turns them off for this peer. */
   declare readonly extensions: boolean;
 
   constructor(
     readonly index: number,
-    readonly config: PeerConfig,
+    config: PeerConfig,
     readonly publicKeyBase64: string,
     localPrivate: Uint8Array,
     private readonly store: PeerStore,
@@ -244,6 +255,10 @@ export class Peer {
     this.drops = new DropCounters(store.counts, index * COUNTS_SIZE + DROPS_AT);
 
     // The ss of every handshake with this peer, as wireguard-go precomputes it (the keys are fixed for the life of a Peer).
+    this.bytes.set(config.publicKey, this.bytesAt + PEER_PUBLIC_KEY);
+    this.presharedKey = config.presharedKey ?? NO_PRESHARED_KEY;
+    this.allowedIps = config.allowedIps;
+    this.group = config.group ?? null;
     const ss = x25519(localPrivate, config.publicKey);
     this.bytes.set(ss, this.bytesAt + PEER_STATIC_STATIC);
     ss.fill(0);
@@ -265,9 +280,6 @@ export class Peer {
     return this.index * BYTES_SIZE;
   }
 
-  get presharedKey(): Uint8Array {
-    return this.config.presharedKey ?? NO_PRESHARED_KEY;
-  }
 
   /** Our initiation is out and unanswered. */
   get initiationInFlight(): boolean {

@@ -76,20 +76,30 @@ export class ModdableEndpoint implements DeviceHost {
   private readonly forwarders: Forwarder[];
   private readonly homeTunnelIp: number;
   private readonly listeners: ((e: DeviceEvent) => void)[] = [];
+  private readonly listenPort: number;
+  /** The peers with a configured endpoint: start() initiates to them. */
+  private readonly initiateTo: number[] = [];
 
   /**
+   * Keeps nothing of `settings` but what it uses (the Device copies what it
+   * needs from the config, and the rest is garbage after start-up).
+   *
    * @param log receives one line per event and per host problem
    */
-  constructor(private readonly settings: GatewaySettings, private readonly log: (line: string) => void, store?: Store) {
+  constructor(settings: GatewaySettings, private readonly log: (line: string) => void, store?: Store) {
     this.store = store;
     this.homeTunnelIp = settings.homeTunnelIp;
+    this.listenPort = settings.device.interface.listenPort;
+    settings.device.peers.forEach((p, i) => {
+      if (p.endpoint) this.initiateTo.push(i);
+    });
     this.forwarders = settings.forwards.map((f) => new Forwarder(f));
     this.device = new Device(settings.device, this);
   }
 
   /** Binds the tunnel socket and the forward listeners, arms the timer and starts the handshake with home. */
   start(): void {
-    const port = this.settings.device.interface.listenPort;
+    const port = this.listenPort;
     const self = this;
     this.socket = new UDP({
       ...(port ? { port } : {}),
@@ -114,15 +124,13 @@ export class ModdableEndpoint implements DeviceHost {
     this.timer = Timer.set(() => this.expire(), IDLE_MS, IDLE_MS);
     // A gateway's job is to tunnel home: bring the tunnel up now, not at the first telemetry.
     const now = this.clock.now();
-    this.settings.device.peers.forEach((p, i) => {
-      if (p.endpoint) {
-        try {
-          this.device.connect(now, i);
-        } catch (e) {
-          this.fault(e);
-        }
+    for (const i of this.initiateTo) {
+      try {
+        this.device.connect(now, i);
+      } catch (e) {
+        this.fault(e);
       }
-    });
+    }
     this.arm(now);
   }
 
