@@ -27,14 +27,14 @@ import {
   TRANSPORT_HEADER_SIZE, messageType, readU32, writeHeader, writeU32,
 } from './messages';
 import { Noise } from './noise';
-import { Peer, PEER_COOKIE, PEER_PROD_ID, PEER_PROD_ID_OUT, PEER_PUBLIC_KEY, PeerStore } from './peer';
+import { Peer, PEER_COOKIE, PEER_PROD_ID, PEER_PROD_ID_OUT, PEER_PUBLIC_KEY, PeerStore, type PeerDropReason } from './peer';
 import { CookieGenerator } from './cookie';
 import {
   expireTimers, timersAnyAuthenticatedPacketReceived, timersAnyAuthenticatedPacketSent,
   timersAnyAuthenticatedPacketTraversal, timersDataReceived, timersDataSent, timersHandshakeComplete,
   type TimerActions,
 } from './timers';
-import { DropCounters, type DropReason } from './drops';
+import { DropCounters } from './drops';
 import type { DeviceApi, DeviceEvent, DeviceEventName, DeviceHost } from './host';
 import type { DeviceStatus } from './status';
 import { Recovery, type RecoveryActions } from './recovery';
@@ -290,7 +290,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
         probesSent: p.probesSent,
         probesMissed: p.probesMissed,
         naksSent: p.naksSent,
-        drops: p.drops.nonZero(),
+        drops: p.dropsByReason(),
       })),
       drops: this.drops.toRecord(),
       naksSent: this.recovery.naksSent,
@@ -579,7 +579,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       // Give up (REKEY_ATTEMPT_TIME): drop staged packets and erase keys later.
       p.sendKeepaliveAt = Infinity;
       this.drops.stagedDropped += p.staged.length;
-      p.drops.stagedDropped += p.staged.length;
+      p.countDrop('stagedDropped', p.staged.length);
       p.staged.length = 0;
       if (p.zeroKeyMaterialAt === Infinity) p.zeroKeyMaterialAt = now + 3 * REJECT_AFTER_TIME;
       this.emit('handshake-failed', p, now, `no answer after ${p.handshakeAttempts + 1} attempts`);
@@ -780,9 +780,9 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   }
 
   /** Counts a drop globally and against the peer it concerns. */
-  private drop(p: Peer, reason: DropReason): void {
+  private drop(p: Peer, reason: PeerDropReason): void {
     this.drops[reason]++;
-    p.drops[reason]++;
+    p.countDrop(reason);
   }
 
   emit(name: DeviceEventName, p: Peer, now: number, detail?: string): void {

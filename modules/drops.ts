@@ -1,11 +1,11 @@
 /**
  * Dropped datagrams and inner packets, counted by reason.
  *
- * The counts live in a Float64Array, not in one property each: on XS every
- * property is a 16-byte heap slot, and every peer keeps a set of these. A
- * peer's counters sit inside its own numeric state (peer.ts), the device's in
- * an array of their own. Each reason is an accessor on the prototype, so
- * `drops.replay++` reads as a field and allocates nothing.
+ * The device's counts live in a Float64Array, not in one property each: on
+ * XS every property is a 16-byte heap slot. Each reason is an accessor on the
+ * prototype, so `drops.replay++` reads as a field and allocates nothing. A
+ * peer counts the reasons that can be pinned on it among its own u32 fields
+ * (peer.ts, PEER_DROP_REASONS).
  */
 export const DROP_REASONS = [
   /** Fails the (type, length) check. */
@@ -69,7 +69,7 @@ export class DropCounters {
    *   (all zero); a fresh array when omitted.
    */
   constructor(
-    private readonly store: Float64Array | Uint32Array = new Float64Array(DROP_COUNTERS_SIZE),
+    private readonly store: Float64Array = new Float64Array(DROP_COUNTERS_SIZE),
     private readonly base = 0,
   ) {}
 

@@ -17,7 +17,7 @@
  * session keys from the table's keypair store.
  */
 import { PING_DEFAULTS, type Cidr, type PeerConfig } from './config';
-import { DROP_COUNTERS_SIZE, DropCounters } from './drops';
+import type { DropReason } from './drops';
 import { prefixMask } from './ipv4';
 import { COOKIE_STATE_BYTES } from './cookie';
 import { x25519 } from './crypto/x25519';
@@ -72,6 +72,18 @@ const COUNTS = [
   'pingMisses', 'probesOutstanding', 'probeSeq', 'probesSent', 'probesMissed', 'closeState',
 ] as const satisfies readonly (keyof Peer)[];
 
+/**
+ * The drop reasons that can be pinned on a peer (its packet authenticated,
+ * or it was addressed to its session), each a u32 among its counts; the
+ * device counts every reason in all.
+ */
+export const PEER_DROP_REASONS = [
+  'expiredKeypair', 'replay', 'decrypt', 'badInnerPacket', 'allowedIps', 'notForUs',
+  'stagedOverflow', 'stagedDropped', 'extensionsOff', 'unknownControl', 'tableFull',
+] as const satisfies readonly DropReason[];
+export type PeerDropReason = (typeof PEER_DROP_REASONS)[number];
+const PEER_DROP_INDEX = Object.freeze(Object.fromEntries(PEER_DROP_REASONS.map((r, i) => [r, i]))) as Readonly<Record<PeerDropReason, number>>;
+
 /** previous, current and next, as slot numbers (1 or 2; 0: none) after the flags. */
 const ROLES = ['previous', 'current', 'next'] as const satisfies readonly (keyof Peer)[];
 
@@ -86,7 +98,7 @@ const ROLES_AT = COUNTS.length + FLAGS.length;
 /** Offset of the per-peer drop counters in the u32 state, after the counts, flags and roles. */
 const DROPS_AT = ROLES_AT + ROLES.length;
 /** u32 words in all. */
-const COUNTS_SIZE = DROPS_AT + DROP_COUNTERS_SIZE;
+const COUNTS_SIZE = DROPS_AT + PEER_DROP_REASONS.length;
 const NUMBERS_SIZE = NUMBER_NAMES.length;
 
 /**
@@ -149,8 +161,6 @@ export class Peer {
 
   /** Plaintext IP packets waiting for a session (copied; bounded by limits.stagedPackets). */
   readonly staged: Uint8Array[] = [];
-  /** Drops that can be pinned on this peer (authenticated or addressed to its session). */
-  readonly drops: DropCounters;
 
   // Where this peer's share of the store is, derived from its index rather than kept (a property is a heap slot):
   // doubles at index × NUMBERS_SIZE, u32 fields at index × COUNTS_SIZE, bytes at index × BYTES_SIZE.
@@ -252,7 +262,6 @@ export class Peer {
     private readonly store: PeerStore,
   ) {
     for (let i = 0; i < NUMBERS_SIZE; i++) store.numbers[index * NUMBERS_SIZE + i] = NUMBERS[NUMBER_NAMES[i]];
-    this.drops = new DropCounters(store.counts, index * COUNTS_SIZE + DROPS_AT);
 
     // The ss of every handshake with this peer, as wireguard-go precomputes it (the keys are fixed for the life of a Peer).
     this.bytes.set(config.publicKey, this.bytesAt + PEER_PUBLIC_KEY);
@@ -280,6 +289,22 @@ export class Peer {
     return this.index * BYTES_SIZE;
   }
 
+
+  /** Counts `n` drops of a reason that can be pinned on this peer (PEER_DROP_REASONS). */
+  countDrop(reason: PeerDropReason, n = 1): void {
+    this.store.counts[this.index * COUNTS_SIZE + DROPS_AT + PEER_DROP_INDEX[reason]] += n;
+  }
+
+  /** This peer's drops by reason, only the reasons that happened (status stays short). */
+  dropsByReason(): Record<string, number> {
+    const out: Record<string, number> = {};
+    const at = this.index * COUNTS_SIZE + DROPS_AT;
+    for (let i = 0; i < PEER_DROP_REASONS.length; i++) {
+      const v = this.store.counts[at + i];
+      if (v !== 0) out[PEER_DROP_REASONS[i]] = v;
+    }
+    return out;
+  }
 
   /** Our initiation is out and unanswered. */
   get initiationInFlight(): boolean {
