@@ -31,13 +31,15 @@
  * | backupPort    | its UDP port                                     | 51820              |
  * | backupKey     | its public key (base64)                          | required with it   |
  * | replayWindow  | replay window in counters, per keypair (memory:  | 1024               |
- * |               | 4 B per 32 counters + 4, × 2 per session)        |                    |
+ * |               | 4 B per 32 counters + 12, × 2 per session)       |                    |
  * | stagedPackets | packets queued while a handshake is in flight    | 32                 |
  * | resendBudget  | bytes of sent packets kept for resending after   | 4096               |
  * |               | home lost its state (one ring for the device)    |                    |
  *
- * The last three fix the device's memory at boot (with the peer-table
- * capacity, GATEWAY_LIMITS.maxPeers): nothing grows after start.
+ * The last three fix the device's memory bounds at boot (with the
+ * peer-table capacity, GATEWAY_LIMITS.maxPeers): the replay windows and the
+ * resend ring are allocated then; staged packets are copies, at most
+ * stagedPackets per peer, and only while that peer has no session.
  *
  * Preference also holds `privateKey` (an ArrayBuffer of 32 bytes, or a
  * base64 string when provisioned by hand; generated and stored on first boot)
