@@ -43,6 +43,7 @@ const ITERATIONS = {
   noble: { 64: 256, 1420: 64 },
   handshake: 2,
   x25519: 4,
+  staging: 256,
 } as const;
 
 /** Title for the table, for a caller that prints one. */
@@ -53,6 +54,7 @@ interface HeldInfo {
   established?: number;
   bufferBytes: number;
   resendRingBytes?: number;
+  stagingRingBytes?: number;
 }
 
 function decode<T>(reply: Uint8Array): T {
@@ -188,6 +190,8 @@ async function bytesPerPeer(worker: XSWorker, maxPeers: number, replayWindow: nu
     bufferBytesPerPeer: Math.round(peerBuffer),
     bufferBytesPerSessionSet: setBuffer,
     resendRingBytes: ringBytes,
+    // The staging ring of the 8-peer gateway (its budget and records; 10 B of it are each peer's record, in bytesPerPeer too).
+    stagingRingBytes: hub8.info.stagingRingBytes ?? 0,
     handshakeStateBytes: handshakeSlots * SLOT_BYTES + handshakeBuffer,
     handshakePoolBytes: Math.min(capacity(PEERS), handshakes) * (handshakeSlots * SLOT_BYTES + handshakeBuffer),
     countedInTotal: `slots and ArrayBuffer bytes of the peer and of its session set (${SLOTS_PER_SESSION} keypairs, each with a ${replayWindow}-counter replay window)`,
@@ -207,7 +211,7 @@ export async function benchXsMemory(): Promise<Awaited<ReturnType<typeof bytesPe
   const worker = XSWorker.start({ name: 'homeward-bench-xs-memory', timeoutMs: 120_000 });
   try {
     await worker.evaluate(script);
-    const limits = decode<{ maxPeers: number; replayWindow: number; handshakes: number }>((await worker.evaluate(`new TextEncoder().encode(JSON.stringify(${B}.limits)).buffer;`)).reply);
+    const limits = decode<{ maxPeers: number; replayWindow: number; handshakes: number; stagedPackets: number }>((await worker.evaluate(`new TextEncoder().encode(JSON.stringify(${B}.limits)).buffer;`)).reply);
     return await bytesPerPeer(worker, limits.maxPeers, limits.replayWindow, limits.handshakes);
   } finally {
     await worker.close();
@@ -226,7 +230,7 @@ export async function benchXs(): Promise<{ results: Record<string, unknown>; tab
   try {
     await worker.evaluate(script);
     await worker.evaluate(`${B}.setup(${JSON.stringify(SIZES)});`);
-    const limits = decode<{ maxPeers: number; replayWindow: number; handshakes: number }>((await worker.evaluate(`new TextEncoder().encode(JSON.stringify(${B}.limits)).buffer;`)).reply);
+    const limits = decode<{ maxPeers: number; replayWindow: number; handshakes: number; stagedPackets: number }>((await worker.evaluate(`new TextEncoder().encode(JSON.stringify(${B}.limits)).buffer;`)).reply);
     const opts = { worker };
 
     const homeward: Record<number, Measurement> = {};
@@ -243,6 +247,12 @@ export async function benchXs(): Promise<{ results: Record<string, unknown>; tab
     const responderSide = await measure(`${B}.noise.responderSide();`, ITERATIONS.handshake, opts);
     const deviceHandshake = await measure(`${B}.handshakePair.handshake();`, ITERATIONS.handshake, opts);
     const x25519 = await measure(`${B}.x25519Once();`, ITERATIONS.x25519, opts);
+    // Past the first 32 (the warm-up and the first runs), each staged datagram pushes the oldest out.
+    const staging = await measure(`${B}.stager.stage();`, ITERATIONS.staging, opts);
+    const { overflow } = decode<{ overflow: number }>((await worker.evaluate(`${B}.stagedOverflow();`)).reply);
+    if (overflow !== bodyRuns(staging) - limits.stagedPackets) {
+      throw new Error(`XS benchmark: the stager pushed out ${overflow} of ${bodyRuns(staging)} datagrams, so it did not stage what it was measured on`);
+    }
     const nobleX25519 = await measure(`${B}.nobleX25519Once();`, ITERATIONS.x25519, opts);
 
     // Every packet arrived intact, nothing was dropped, every handshake agreed.
@@ -271,6 +281,8 @@ export async function benchXs(): Promise<{ results: Record<string, unknown>; tab
       heapSlotsPerPacket64: slots(homeward[64]),
       heapSlotsPerPacket1420: slots(homeward[1420]),
       retainedSlotsPerPacket: Math.max(homeward[64].retainedPerIteration, homeward[1420].retainedPerIteration),
+      heapSlotsPerStagedPacket: slots(staging),
+      stagingComputrons64: c(staging),
       aeadHeapSlotsPerPacket1420: slots(aead[1420]),
       nobleHeapSlotsPerPacket64: slots(noble[64]),
       nobleHeapSlotsPerPacket1420: slots(noble[1420]),
@@ -313,6 +325,7 @@ export async function benchXs(): Promise<{ results: Record<string, unknown>; tab
       ['seal+open 1420 B, computrons', fmt(c(homeward[1420])), fmt(c(noble[1420])), vsNoble(1420)],
       ['heap slots allocated per seal+open, 64 B', fmt(slots(homeward[64])), fmt(slots(noble[64])), '–'],
       ['heap slots allocated per seal+open, 1420 B', fmt(slots(homeward[1420])), fmt(slots(noble[1420])), '–'],
+      ['heap slots allocated per 64 B datagram staged (no session)', fmt(slots(staging)), '–', '–'],
       ['handshake, both sides (Noise IKpsk2), computrons', fmt(c(handshake)), '–', vsX25519(handshake)],
       ['handshake, initiator side alone, computrons', fmt(c(initiatorSide)), '–', vsX25519(initiatorSide)],
       ['handshake, responder side alone, computrons', fmt(c(responderSide)), '–', vsX25519(responderSide)],

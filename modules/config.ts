@@ -81,6 +81,12 @@ export interface DeviceLimits {
   handshakes?: number;
   /** Packets staged per peer while a handshake is in flight (WireGuard: 128). */
   stagedPackets: number;
+  /**
+   * Bytes of staged packets for all peers together (staging.ts): one ring
+   * allocated at start; when it is full, the packet staged longest ago
+   * makes room. Default DEFAULT_STAGING_BUDGET.
+   */
+  stagingBudget?: number;
   /** Handshake messages per second above which the device is "under load" and demands cookies. */
   underLoadHandshakesPerSecond: number;
   /** Bytes of recently sent packets kept for resending after a peer lost its state. */
@@ -138,6 +144,9 @@ export interface DeviceConfig {
   lifecycle?: LifecycleLimits;
 }
 
+/** Staging bytes when the limits do not say (DeviceLimits.stagingBudget). */
+export const DEFAULT_STAGING_BUDGET = 64 * 1024;
+
 /** Handshakes in flight at once when the limits do not say (DeviceLimits.handshakes). */
 export const DEFAULT_HANDSHAKES = 4;
 
@@ -146,6 +155,7 @@ export const NODE_LIMITS: DeviceLimits = Object.freeze({
   handshakes: 64,
   replayWindow: 8128,
   stagedPackets: 128,
+  stagingBudget: 4 * 1024 * 1024,
   underLoadHandshakesPerSecond: 1000,
   resendBudget: 256 * 1024,
 });
@@ -156,6 +166,8 @@ export const GATEWAY_LIMITS: DeviceLimits = Object.freeze({
   handshakes: 2,
   replayWindow: 1024,
   stagedPackets: 32,
+  // The resend ring's 4 KiB, resent in front of what waited, and as much again of new telemetry.
+  stagingBudget: 8 * 1024,
   underLoadHandshakesPerSecond: 100,
   resendBudget: 4 * 1024,
 });

@@ -8,7 +8,8 @@
  * The transport path (sendUdp → seal → send, handleDatagram → open → deliver)
  * allocates nothing, throws nothing and uses no BigInt.
  */
-import { DEFAULT_HANDSHAKES, LIFECYCLE_DEFAULTS, RECOVERY_DEFAULTS, type Cidr, type DeviceConfig } from './config';
+import { DEFAULT_HANDSHAKES, DEFAULT_STAGING_BUDGET, LIFECYCLE_DEFAULTS, RECOVERY_DEFAULTS, type Cidr, type DeviceConfig } from './config';
+import { Staging } from './staging';
 import { ChaChaPoly } from './crypto/aead';
 import { AllowedIps } from './allowedips';
 import { encodeBase64 } from './base64';
@@ -102,6 +103,8 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   /** The tunnel address, as configured. */
   private readonly interfaceAddress: Cidr | null;
   private readonly stagedPackets: number;
+  /** Every peer's staged packets, in one ring fixed at start. */
+  private readonly staging: Staging;
 
   /**
    * Copies what it needs out of `config` and keeps no reference to it or its
@@ -111,6 +114,11 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     const { limits } = config;
     this.interfaceAddress = config.interface.address ?? null;
     this.stagedPackets = limits.stagedPackets;
+    const budget = limits.stagingBudget ?? DEFAULT_STAGING_BUDGET;
+    // A record for each of the smallest IPv4/UDP packets (28 B) the budget holds, plus one
+    // empty keepalive per peer: the budget, not the count of records, is what runs out.
+    const peers = config.peers.length;
+    this.staging = new Staging(budget, Math.floor(budget / 28) + peers, peers, this.stagingDropped);
     const lifecycle = config.lifecycle ?? LIFECYCLE_DEFAULTS;
     this.noise = new Noise(config.interface.privateKey, this.aead);
     this.publicKeyBase64 = encodeBase64(this.noise.publicKey);
@@ -390,7 +398,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     p.waitUntil = -Infinity;
     const before = p.resent;
     const lostBefore = p.lost;
-    this.recovery.resend(p, p.staged);
+    this.recovery.resend(p, this.staging, p.index);
     if (p.resent !== before || p.lost !== lostBefore) {
       this.emit('resent', p, now, `${p.resent - before} packets resent, ${p.lost - lostBefore} lost`);
     }
@@ -436,10 +444,10 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   /** An inner packet at tx[TRANSPORT_DATA, +len) goes out now, or is staged behind a handshake. */
   private sendInner(p: Peer, now: number, len: number, kind = SEND_DATA): number {
     if (now < p.waitUntil) p.prodAllowance++; // secnet: no more PRODs than data packets
-    if (p.staged.length > 0 || !this.sendable(p, now)) {
+    if (this.staging.count(p.index) > 0 || !this.sendable(p, now)) {
       this.stage(p, this.tx, TRANSPORT_DATA, len);
       this.flushStaged(p, now);
-      return p.staged.length > 0 ? SEND_STAGED : SEND_OK;
+      return this.staging.count(p.index) > 0 ? SEND_STAGED : SEND_OK;
     }
     this.sealAndSend(p, p.current!, now, len, kind);
     return SEND_OK;
@@ -509,32 +517,28 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   }
 
   private stage(p: Peer, buf: Uint8Array, off: number, len: number): void {
-    if (p.staged.length >= this.stagedPackets) {
-      p.staged.shift(); // wireguard-go drops the oldest
+    if (this.staging.count(p.index) >= this.stagedPackets) {
+      this.staging.dropFirst(p.index); // wireguard-go drops the oldest
       this.drop(p, 'stagedOverflow');
     }
-    // Staging is the slow path (no session): a copy here is the one allocation we accept.
-    p.staged.push(len === 0 ? EMPTY : buf.slice(off, off + len));
+    this.staging.push(p.index, buf, off, len);
   }
 
   /** wireguard-go SendStagedPackets: send them all on a usable key, or ask for one. */
   private flushStaged(p: Peer, now: number): void {
-    if (p.staged.length === 0) return;
+    if (this.staging.count(p.index) === 0) return;
     if (!this.sendable(p, now) || p.endpointAddress === null) {
       this.handshakes.sendInitiation(p, now, false);
       return;
     }
-    while (p.staged.length > 0) {
-      const pkt = p.staged.shift()!;
-      this.tx.set(pkt, TRANSPORT_DATA);
-      this.sealAndSend(p, p.current!, now, pkt.length);
-    }
+    let len: number;
+    while ((len = this.staging.shift(p.index, this.tx, TRANSPORT_DATA)) >= 0) this.sealAndSend(p, p.current!, now, len);
   }
 
   /** wireguard-go SendKeepalive: an empty packet, unless staged packets can do the job. */
   sendKeepalive(p: Peer, now: number): void {
     if (p.closeState !== OPEN) return; // a closing session needs no keepalive, and must not start a handshake for one
-    if (p.staged.length === 0) p.staged.push(EMPTY);
+    if (this.staging.count(p.index) === 0) this.staging.push(p.index, EMPTY, 0, 0);
     this.flushStaged(p, now);
   }
 
@@ -578,9 +582,9 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     if (p.handshakeAttempts > MAX_TIMER_HANDSHAKES) {
       // Give up (REKEY_ATTEMPT_TIME): drop staged packets and erase keys later.
       p.sendKeepaliveAt = Infinity;
-      this.drops.stagedDropped += p.staged.length;
-      p.countDrop('stagedDropped', p.staged.length);
-      p.staged.length = 0;
+      const n = this.staging.clear(p.index);
+      this.drops.stagedDropped += n;
+      p.countDrop('stagedDropped', n);
       if (p.zeroKeyMaterialAt === Infinity) p.zeroKeyMaterialAt = now + 3 * REJECT_AFTER_TIME;
       this.emit('handshake-failed', p, now, `no answer after ${p.handshakeAttempts + 1} attempts`);
       this.markDown(p, now, 'handshake failed');
@@ -709,16 +713,9 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   /** Failover/failback: routes now use `to`; what waited for `from` goes with them. */
   switchTo(from: Peer, to: Peer, now: number, event: 'failover' | 'failback'): void {
     if (event === 'failover') {
-      while (from.staged.length > 0) {
-        if (to.staged.length >= this.stagedPackets) {
-          this.drop(from, 'stagedOverflow');
-          from.staged.shift();
-          continue;
-        }
-        to.staged.push(from.staged.shift()!);
-      }
+      this.staging.move(from.index, to.index, this.stagedPackets);
       // What the dead gateway never confirmed goes again through the new one.
-      if (from.extensions && from.resendKeypair !== 0 && !this.sendable(from, now)) this.recovery.resend(from, to.staged);
+      if (from.extensions && from.resendKeypair !== 0 && !this.sendable(from, now)) this.recovery.resend(from, this.staging, to.index);
     }
     this.emit(event, to, now, `from ${from.publicKeyBase64}`);
     if (this.sendable(to, now)) this.flushStaged(to, now);
@@ -778,6 +775,9 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       }
     }
   }
+
+  /** The staging ring made room, or could not hold a packet at all. */
+  private readonly stagingDropped = (peer: number): void => this.drop(this.peers[peer], 'stagedOverflow');
 
   /** Counts a drop globally and against the peer it concerns. */
   private drop(p: Peer, reason: PeerDropReason): void {

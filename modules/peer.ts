@@ -1,7 +1,8 @@
 /**
  * Everything the device keeps about one peer: its handshake, two rotating
  * keypair slots while it has a session, its endpoint, the five WireGuard
- * timers and homeward's own deadlines, staged packets and counters. Behaviour
+ * timers and homeward's own deadlines, and counters (its staged packets are
+ * in the device's staging ring, staging.ts). Behaviour
  * lives in device.ts, timers.ts, recovery.ts, liveness.ts and close.ts.
  *
  * Memory layout. On XS every object, property and typed array costs 16-byte
@@ -159,8 +160,6 @@ export class Peer {
   endpointAddress: string | null;
   declare endpointPort: number;
 
-  /** Plaintext IP packets waiting for a session (copied; bounded by limits.stagedPackets). */
-  readonly staged: Uint8Array[] = [];
 
   // Where this peer's share of the store is, derived from its index rather than kept (a property is a heap slot):
   // doubles at index × NUMBERS_SIZE, u32 fields at index × COUNTS_SIZE, bytes at index × BYTES_SIZE.

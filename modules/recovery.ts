@@ -14,6 +14,7 @@ import { ascii } from './noise';
 import { PEER_PROD_ID, PEER_PROD_ID_OUT, type Peer } from './peer';
 import { SourceRateLimiter, TokenBucket } from './ratelimiter';
 import { ResendRing } from './resend';
+import type { Staging } from './staging';
 
 const LABEL_PROD = ascii('homeward prod---');
 
@@ -196,18 +197,21 @@ export class Recovery {
   }
 
   /**
-   * After a new session with `p`: stage again every packet sent on the NAKed
-   * keypair from the NAKed counter on, ahead of anything staged since.
+   * After a new session with `p`: stage again, for peer `to` (p itself, or
+   * the gateway a failover moved to), every packet sent on the NAKed keypair
+   * from the NAKed counter on, ahead of anything staged since.
    */
-  resend(p: Peer, staged: Uint8Array[]): void {
+  resend(p: Peer, staging: Staging, to: number): void {
     if (p.resendKeypair === 0) return;
-    const again: Uint8Array[] = [];
+    let again = 0;
+    staging.beginFront();
     const lost = this.ring.replay(p.index, p.resendKeypair, p.resendLo, p.resendHi, (buf, off, len) => {
-      if (len > 0) again.push(buf.slice(off, off + len)); // keepalives need no resend
+      if (len === 0) return; // keepalives need no resend
+      staging.pushFront(to, buf, off, len);
+      again++;
     });
     p.resendKeypair = 0;
     p.lost += lost;
-    p.resent += again.length;
-    if (again.length > 0) staged.unshift(...again);
+    p.resent += again;
   }
 }

@@ -188,6 +188,11 @@ test('config: a PingTarget outside the peer\'s AllowedIPs loads, with a warning 
   assert.match(c.warnings[0], /^home\.conf:6: PingTarget: 10\.200\.0\.1 is not in this peer's AllowedIPs/);
 });
 
+test('config: StagingBudget sets the bytes of the staging ring; the default is NODE_LIMITS\'', () => {
+  assert.equal(parseOk(`${IFACE}StagingBudget = 65536\n${PEER}`).device.limits.stagingBudget, 65536);
+  assert.equal(parseOk(`${IFACE}${PEER}`).device.limits.stagingBudget, NODE_LIMITS.stagingBudget);
+});
+
 test('config: more peers than MaxPeers load (the table bounds sessions, not configured peers)', () => {
   const c = parseOk(`${IFACE}MaxPeers = 1\n${PEER}[Peer]\nPublicKey = ${ALICE_PUB.replace(/^h/, 'i')}\nAllowedIPs = 10.100.0.3/32\n`);
   assert.equal(c.device.limits.maxPeers, 1);
@@ -247,6 +252,7 @@ const ERRORS: [string, string, number, string, RegExp][] = [
   ['IPv6 Endpoint', `${IFACE}${PEER}Endpoint = [2001:db8::1]:51820\n`, 7, 'Endpoint', /IPv6/],
   ['bad PersistentKeepalive', `${IFACE}${PEER}PersistentKeepalive = sometimes\n`, 7, 'PersistentKeepalive', /"off"/],
   ['bad MaxPeers', `${IFACE}MaxPeers = 0\n`, 4, 'MaxPeers', /1-65536/],
+  ['StagingBudget out of range', `${IFACE}StagingBudget = -1\n`, 4, 'StagingBudget', /0-1073741824/],
   ['bad UnderLoadAfter', `${IFACE}UnderLoadAfter = -1\n`, 4, 'UnderLoadAfter', /integer/],
   ['bad Extensions', `${IFACE}${PEER}Extensions = maybe\n`, 7, 'Extensions', /on or off/],
   ['bad PingInterval', `${IFACE}${PEER}PingInterval = 1.5\n`, 7, 'PingInterval', /expected seconds 0-3600 or "off", got "1\.5"/],

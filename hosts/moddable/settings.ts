@@ -33,13 +33,14 @@
  * | replayWindow  | replay window in counters, per keypair (memory:  | 1024               |
  * |               | 4 B per 32 counters + 12, × 2 per session)       |                    |
  * | stagedPackets | packets queued while a handshake is in flight    | 32                 |
+ * | stagingBudget | bytes of those for all peers (one ring)          | 8192               |
  * | resendBudget  | bytes of sent packets kept for resending after   | 4096               |
  * |               | home lost its state (one ring for the device)    |                    |
  *
- * The last three fix the device's memory bounds at boot (with the
- * peer-table capacity, GATEWAY_LIMITS.maxPeers): the replay windows and the
- * resend ring are allocated then; staged packets are copies, at most
- * stagedPackets per peer, and only while that peer has no session.
+ * The last four fix the device's memory bounds at boot (with the
+ * peer-table capacity, GATEWAY_LIMITS.maxPeers): the replay windows, the
+ * staging ring and the resend ring are allocated then, and nothing grows
+ * after start.
  *
  * Preference also holds `privateKey` (an ArrayBuffer of 32 bytes, or a
  * base64 string when provisioned by hand; generated and stored on first boot)
@@ -226,6 +227,7 @@ export function loadSettings(): GatewaySettings {
         ...GATEWAY_LIMITS,
         replayWindow: integer('replayWindow', GATEWAY_LIMITS.replayWindow, 64, 8192),
         stagedPackets: integer('stagedPackets', GATEWAY_LIMITS.stagedPackets, 1, 1024),
+        stagingBudget: integer('stagingBudget', GATEWAY_LIMITS.stagingBudget!, 256, 1 << 20),
         resendBudget: integer('resendBudget', GATEWAY_LIMITS.resendBudget!, 256, 1 << 20),
       },
     },

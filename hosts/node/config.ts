@@ -18,6 +18,7 @@
  *   `RemoteForward = 7000 -> 127.0.0.1:7100`.
  * - Extension keys: MaxPeers (default 1024: sessions held at once, not
  *   peers configured), ReplayWindow (8128), StagedPackets (128),
+ *   StagingBudget (4 MiB: bytes of staged packets for all peers together),
  *   UnderLoadAfter (1000 handshake messages/s; 0 demands cookies always).
  *   Defaults are NODE_LIMITS in modules/config.ts.
  * - Lifecycle keys, in seconds: UnusedLifetime (600; 0 or off never closes an
@@ -128,6 +129,7 @@ const LIMIT_KEYS: Record<string, { field: keyof DeviceLimits; min: number; max: 
   maxpeers: { field: 'maxPeers', min: 1, max: 65536 },
   replaywindow: { field: 'replayWindow', min: 1, max: 1 << 24 },
   stagedpackets: { field: 'stagedPackets', min: 1, max: 65536 },
+  stagingbudget: { field: 'stagingBudget', min: 0, max: 1 << 30 },
   underloadafter: { field: 'underLoadHandshakesPerSecond', min: 0, max: 1_000_000_000 },
 };
 
