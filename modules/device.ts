@@ -141,7 +141,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     });
     this.extensions = this.peers.some((p) => p.extensions);
     const sessionSets = Math.min(limits.maxPeers, Math.max(1, config.peers.length));
-    this.sessions = new Sessions(sessionSets, limits.replayWindow, Math.min(sessionSets, limits.handshakes ?? DEFAULT_HANDSHAKES), host.random);
+    this.sessions = new Sessions(sessionSets, limits.replayWindow, Math.max(1, Math.min(sessionSets, limits.handshakes ?? DEFAULT_HANDSHAKES)), host.random);
     this.closer = new Closer(lifecycle, this);
     this.groups = new Groups(config.peers, lifecycle);
     this.recovery = new Recovery(
