@@ -27,6 +27,7 @@ import zincPoly from '../vectors/zinc-poly1305.json' with { type: 'json' };
 import zincAead from '../vectors/zinc-chacha20poly1305.json' with { type: 'json' };
 import zincX25519 from '../vectors/zinc-curve25519.json' with { type: 'json' };
 import { nobleX25519 as reference } from '../harness/noble-x25519';
+import { mulberry32 } from '../harness/prng';
 import { type Case, equal, equalBytes, fromHex, hex, ok, throws } from '../harness/suite';
 
 interface AeadVector {
@@ -132,15 +133,9 @@ function checkTamper(aead: ChaChaPoly, x: boolean, len: number, adLen: number): 
   ok(open(buf, adLen ? ad : null), 'the untampered message was rejected');
 }
 
-/** A small deterministic PRNG (mulberry32) for the cross-check; Math.random is never used. */
+/** n seeded random bytes per call (mulberry32) for the cross-checks. */
 function prng(seed: number): (n: number) => Uint8Array {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const next = mulberry32(seed);
   return (n: number) => {
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) out[i] = next() & 0xff;

@@ -9,23 +9,13 @@
  * fast-check on Node.)
  */
 import { ResendRing } from '../../modules/resend';
+import { prng } from '../harness/prng';
 import { type Case, deepEqual, equal, equalBytes, ok } from '../harness/suite';
 
 const HEADER = 16;
 const align = (n: number) => (n + 3) & ~3;
 /** Whether a packet of `len` bytes can be held at all by a ring of `budget` bytes. */
 const fits = (budget: number, len: number) => HEADER + align(len) <= Math.max(align(budget), 2 * HEADER);
-
-/** mulberry32. */
-function prng(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n: number) => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
 
 function packet(tag: number, len: number): Uint8Array {
   const b = new Uint8Array(len);

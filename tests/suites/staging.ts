@@ -8,21 +8,11 @@
  * reported) or still there. Then the edges one by one.
  */
 import { Staging } from '../../modules/staging';
+import { prng } from '../harness/prng';
 import { type Case, deepEqual, equal, ok } from '../harness/suite';
 
 export const cases: Case[] = [];
 const stagingCase = (name: string, run: () => void): void => void cases.push([name, run]);
-
-/** mulberry32. */
-function prng(seed: number): (n: number) => number {
-  let s = seed >>> 0;
-  return (n: number) => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) % n;
-  };
-}
 
 /** Packet `id` of `len` bytes: the id in its first two bytes, then bytes derived from it (content says which packet it is). */
 function packet(id: number, len: number): Uint8Array {
