@@ -60,6 +60,16 @@ export type DropReason = (typeof DROP_REASONS)[number];
 /** How many numbers a set of counters takes in a caller's Float64Array. */
 export const DROP_COUNTERS_SIZE = DROP_REASONS.length;
 
+/** The counts of `reasons`, one number each from counts[at], that are not zero (a status stays short). */
+export function nonZeroCounts(reasons: readonly string[], counts: ArrayLike<number>, at: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let i = 0; i < reasons.length; i++) {
+    const v = counts[at + i];
+    if (v !== 0) out[reasons[i]] = v;
+  }
+  return out;
+}
+
 // One number per reason, as a property type (the accessors are defined below).
 export interface DropCounters extends Record<DropReason, number> {}
 
@@ -79,14 +89,9 @@ export class DropCounters {
     return out;
   }
 
-  /** Only the reasons that happened (per-peer status stays short). */
+  /** Only the reasons that happened. */
   nonZero(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (let i = 0; i < DROP_REASONS.length; i++) {
-      const v = this.store[this.base + i];
-      if (v !== 0) out[DROP_REASONS[i]] = v;
-    }
-    return out;
+    return nonZeroCounts(DROP_REASONS, this.store, this.base);
   }
 }
 

@@ -20,7 +20,7 @@ import { REJECT_AFTER_MESSAGES_HI, REJECT_AFTER_MESSAGES_LO } from './constants'
 import { ReplayRing } from './replay';
 
 /** Bytes of key material per keypair: the send key, then the receive key. */
-export const KEYPAIR_KEY_BYTES = 64;
+const KEYPAIR_KEY_BYTES = 64;
 const KEY = 32;
 
 /** The u32 words of a keypair's fields; its replay window follows them. */

@@ -18,7 +18,7 @@
  * session keys from the table's keypair store.
  */
 import { PING_DEFAULTS, type Cidr, type PeerConfig } from './config';
-import type { DropReason } from './drops';
+import { nonZeroCounts, type DropReason } from './drops';
 import { prefixMask } from './ipv4';
 import { COOKIE_STATE_BYTES } from './cookie';
 import { x25519 } from './crypto/x25519';
@@ -262,11 +262,11 @@ export class Peer {
   ) {
     for (let i = 0; i < NUMBERS_SIZE; i++) store.numbers[index * NUMBERS_SIZE + i] = NUMBERS[NUMBER_NAMES[i]];
 
-    // The ss of every handshake with this peer, as wireguard-go precomputes it (the keys are fixed for the life of a Peer).
     this.bytes.set(config.publicKey, this.bytesAt + PEER_PUBLIC_KEY);
     this.presharedKey = config.presharedKey ?? NO_PRESHARED_KEY;
     this.allowedIps = config.allowedIps;
     this.group = config.group ?? null;
+    // The ss of every handshake with this peer, as wireguard-go precomputes it (the keys are fixed for the life of a Peer).
     const ss = x25519(localPrivate, config.publicKey);
     this.bytes.set(ss, this.bytesAt + PEER_STATIC_STATIC);
     ss.fill(0);
@@ -294,15 +294,9 @@ export class Peer {
     this.store.counts[this.index * COUNTS_SIZE + DROPS_AT + PEER_DROP_INDEX[reason]] += n;
   }
 
-  /** This peer's drops by reason, only the reasons that happened (status stays short). */
+  /** This peer's drops by reason, only the reasons that happened. */
   dropsByReason(): Record<string, number> {
-    const out: Record<string, number> = {};
-    const at = this.index * COUNTS_SIZE + DROPS_AT;
-    for (let i = 0; i < PEER_DROP_REASONS.length; i++) {
-      const v = this.store.counts[at + i];
-      if (v !== 0) out[PEER_DROP_REASONS[i]] = v;
-    }
-    return out;
+    return nonZeroCounts(PEER_DROP_REASONS, this.store.counts, this.index * COUNTS_SIZE + DROPS_AT);
   }
 
   /** Our initiation is out and unanswered. */
