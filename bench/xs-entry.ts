@@ -17,7 +17,6 @@ import { INITIATION_SIZE, RESPONSE_SIZE, TRANSPORT_DATA } from '../modules/messa
 import { Handshake, Noise, type ConsumedInitiation } from '../modules/noise';
 import { SessionTable } from '../modules/table';
 import { HandshakePool } from '../modules/handshake-pool';
-import { Keypair } from '../modules/keypair';
 
 declare function gc(): void;
 
@@ -517,12 +516,11 @@ const bench = {
    * heap reading after it tells what that part held. Replies the ArrayBuffer
    * bytes the hub still reaches.
    */
-  strip(part: 'none' | 'session' | 'handshake' | 'state' | 'config' | 'peers'): ArrayBuffer {
+  strip(part: 'none' | 'handshake' | 'state' | 'config' | 'peers'): ArrayBuffer {
     const hub = bench.held as { device: Device };
     // The bench reaches into private fields: this is a measurement, not an API.
     const device = hub.device as unknown as {
       peers: Record<string, unknown>[];
-      sessions: { indices: Map<number, unknown> };
       peerByKey: Map<string, unknown>;
     };
     const peers = device.peers;
@@ -534,18 +532,14 @@ const bench = {
       }
     };
     for (const p of peers) {
-      if (part === 'session') clear(p, 'slots', 'previous', 'current', 'next');
-      else if (part === 'handshake') clear(p, part);
+      if (part === 'handshake') clear(p, part);
       // The peer's numeric state, byte fields and their views, drop counters and staging queue.
       else if (part === 'state') clear(p, 'store');
       else if (part === 'config') clear(p, 'allowedIps');
     }
-    if (part === 'session') {
-      for (const [index, v] of device.sessions.indices) if (v instanceof Keypair) device.sessions.indices.delete(index);
-    } else if (part === 'peers') {
+    if (part === 'peers') {
       peers.length = 0;
       device.peerByKey.clear();
-      device.sessions.indices.clear();
     }
     return encode({ bufferBytes: bufferBytes(hub.device) });
   },

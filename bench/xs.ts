@@ -82,7 +82,7 @@ async function heldSlots(worker: XSWorker, hold: string): Promise<{ slots: numbe
 }
 
 /** The parts strip() takes away from every peer of a held hub, in this order (see bytesPerPeer). */
-const PARTS = ['session', 'handshake', 'state', 'config', 'peers'] as const;
+const PARTS = ['handshake', 'state', 'config', 'peers'] as const;
 
 /**
  * Slots and ArrayBuffer bytes per peer that each part of PARTS held: a hub

@@ -16,13 +16,13 @@ import { encodeBase64 } from './base64';
 import {
   MAX_TIMER_HANDSHAKES,
   REJECT_AFTER_TIME, REKEY_AFTER_MESSAGES_HI, REKEY_AFTER_TIME, REKEY_TIMEOUT, REKEY_TIMEOUT_JITTER_MAX,
-  KEEPALIVE_TIMEOUT, REJECT_AFTER_MESSAGES_HI, REJECT_AFTER_MESSAGES_LO,
+  KEEPALIVE_TIMEOUT,
 } from './constants';
 import {
   formatCidr, icmpEchoToReply, isIcmpEchoReply, Ipv4Info, IPV4_HEADER, parseIpv4, parseUdp, UDP_HEADER, UdpInfo, writeIcmpEcho,
   writeIpv4Udp, IPPROTO_ICMP, IPPROTO_UDP,
 } from './ipv4';
-import { Keypair } from './keypair';
+import { NO_KEYPAIR, type KeypairStore } from './keypair';
 import {
   MSG_COOKIE_REPLY, MSG_INITIATION, MSG_NAK, MSG_PROD, MSG_RESPONSE, MSG_TRANSPORT, TRANSPORT_DATA,
   TRANSPORT_HEADER_SIZE, messageType, readU32, writeHeader, writeU32,
@@ -76,6 +76,8 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   private readonly noise: Noise;
   private readonly admission: Admission;
   private readonly sessions: Sessions;
+  /** The sessions' keypairs, by slot number. */
+  private readonly keypairs: KeypairStore;
   private readonly handshakes: Handshakes;
   readonly peers: Peer[];
   private readonly peerByKey = new Map<string, Peer>();
@@ -141,7 +143,8 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     });
     this.extensions = this.peers.some((p) => p.extensions);
     const sessionSets = Math.min(limits.maxPeers, Math.max(1, config.peers.length));
-    this.sessions = new Sessions(sessionSets, limits.replayWindow, Math.max(1, Math.min(sessionSets, limits.handshakes ?? DEFAULT_HANDSHAKES)), host.random);
+    this.sessions = new Sessions(this.peers, sessionSets, limits.replayWindow, Math.max(1, Math.min(sessionSets, limits.handshakes ?? DEFAULT_HANDSHAKES)), host.random);
+    this.keypairs = this.sessions.keypairs;
     this.closer = new Closer(lifecycle, this);
     this.groups = new Groups(config.peers, lifecycle);
     this.recovery = new Recovery(
@@ -149,6 +152,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       this.extensions ? limits.resendBudget ?? 4096 : 0,
       Math.max(64, limits.maxPeers * 4),
       limits.replayWindow,
+      this.keypairs,
       this,
     );
     this.handshakes = new Handshakes({
@@ -311,7 +315,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     if (p.closeState === CLOSED) return 'closed';
     if (this.usable(p.current, now)) return 'established';
     if (p.initiationInFlight) return 'handshake';
-    if (p.next !== null) return 'confirming';
+    if (p.next !== NO_KEYPAIR) return 'confirming';
     if (now < p.waitUntil) return 'wait';
     return 'idle';
   }
@@ -319,8 +323,9 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   // ---------------------------------------------------------------- transport
 
   private receiveTransport(now: number, data: Uint8Array, len: number, address: string, port: number): void {
-    const entry = this.sessions.lookup(readU32(data, 4));
-    if (!(entry instanceof Keypair)) {
+    const index = readU32(data, 4);
+    const kp = this.sessions.keypairFor(index);
+    if (kp === NO_KEYPAIR) {
       this.drops.unknownIndex++;
       // We lost the session the sender still has (a restart): tell it, within limits.
       if (this.extensions) {
@@ -330,18 +335,18 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       }
       return;
     }
-    const kp = entry;
-    const p = this.peers[kp.peer];
-    if (now - kp.created >= REJECT_AFTER_TIME) return this.drop(p, 'expiredKeypair');
+    const keypairs = this.keypairs;
+    const p = this.sessions.peerOf(index)!;
+    if (now - keypairs.createdAt(kp) >= REJECT_AFTER_TIME) return this.drop(p, 'expiredKeypair');
     const lo = readU32(data, 8);
     const hi = readU32(data, 12);
-    if (!kp.replayCheck(lo, hi)) return this.drop(p, 'replay');
+    if (!keypairs.replayCheck(kp, lo, hi)) return this.drop(p, 'replay');
     this.setNonce(lo, hi);
-    kp.receiveKeyInto(this.key);
+    keypairs.receiveKeyInto(kp, this.key);
     const opened = this.aead.open(this.key, this.nonce, data, TRANSPORT_DATA, len - TRANSPORT_DATA, null);
     this.key.fill(0);
     if (!opened) return this.drop(p, 'decrypt');
-    if (!kp.replayUpdate(lo, hi)) return this.drop(p, 'replay');
+    if (!keypairs.replayUpdate(kp, lo, hi)) return this.drop(p, 'replay');
     // Any authenticated packet proves the peer alive (liveness.ts reads these at its next deadline).
     p.lastReceivedAt = now;
     p.probesOutstanding = 0;
@@ -353,10 +358,10 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     }
     // Everything sent before this moment reached a peer that was alive then.
     const cur = p.current;
-    if (cur !== null && p.extensions) {
-      p.heardKeypair = cur.id;
-      p.heardLo = cur.sendLo;
-      p.heardHi = cur.sendHi;
+    if (cur !== NO_KEYPAIR && p.extensions) {
+      p.heardKeypair = keypairs.id(cur);
+      p.heardLo = keypairs.sendLo(cur);
+      p.heardHi = keypairs.sendHi(cur);
     }
     this.keepKeyFreshReceiving(p, now);
     timersAnyAuthenticatedPacketTraversal(p, now);
@@ -407,7 +412,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       const tx = this.tx;
       tx[TRANSPORT_DATA] = CONTROL_HELLO;
       tx[TRANSPORT_DATA + 1] = HELLO_VERSION;
-      this.sealAndSend(p, p.current!, now, 2, SEND_CONTROL);
+      this.sealAndSend(p, p.current, now, 2, SEND_CONTROL);
       return true;
     }
     return false;
@@ -435,7 +440,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       for (let i = 0; i < n; i++) tx[TRANSPORT_DATA + i] = data[off + i];
       if (!icmpEchoToReply(tx, TRANSPORT_DATA, ip)) return this.drop(p, 'notForUs');
       // Best effort, never staged: a ping must not reopen a closing association.
-      if (this.sendable(p, now)) this.sealAndSend(p, p.current!, now, n, SEND_CONTROL);
+      if (this.sendable(p, now)) this.sealAndSend(p, p.current, now, n, SEND_CONTROL);
     } else {
       this.drop(p, 'notForUs');
     }
@@ -449,7 +454,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       this.flushStaged(p, now);
       return this.staging.count(p.index) > 0 ? SEND_STAGED : SEND_OK;
     }
-    this.sealAndSend(p, p.current!, now, len, kind);
+    this.sealAndSend(p, p.current, now, len, kind);
     return SEND_OK;
   }
 
@@ -459,7 +464,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   }
 
   sendableUntil(p: Peer): number {
-    return p.current === null ? -Infinity : p.current.created + REJECT_AFTER_TIME;
+    return p.current === NO_KEYPAIR ? -Infinity : this.keypairs.createdAt(p.current) + REJECT_AFTER_TIME;
   }
 
   /** A session we may still send control frames on (CLOSE while CLOSING). */
@@ -467,9 +472,9 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     return this.usable(p.current, now);
   }
 
-  private usable(kp: Keypair | null, now: number): boolean {
-    return kp !== null && kp.live && now - kp.created < REJECT_AFTER_TIME &&
-      !(kp.sendHi >= REJECT_AFTER_MESSAGES_HI && kp.sendLo >= REJECT_AFTER_MESSAGES_LO);
+  private usable(kp: number, now: number): boolean {
+    const keypairs = this.keypairs;
+    return keypairs.live(kp) && now - keypairs.createdAt(kp) < REJECT_AFTER_TIME && !keypairs.exhausted(kp);
   }
 
   /**
@@ -477,22 +482,23 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
    * (whitepaper §5.4.6). Data goes into the resend ring; data and probes arm
    * WireGuard's "no answer in 15 s" rule; control frames do neither.
    */
-  private sealAndSend(p: Peer, kp: Keypair, now: number, len: number, kind = SEND_DATA): void {
+  private sealAndSend(p: Peer, kp: number, now: number, len: number, kind = SEND_DATA): void {
+    const keypairs = this.keypairs;
     const tx = this.tx;
     let padded = (len + 15) & ~15;
     if (padded > MTU) padded = MTU;
     for (let i = len; i < padded; i++) tx[TRANSPORT_DATA + i] = 0;
-    const lo = kp.sendLo;
-    const hi = kp.sendHi;
-    kp.nextCounter();
+    const lo = keypairs.sendLo(kp);
+    const hi = keypairs.sendHi(kp);
+    keypairs.nextCounter(kp);
     // Keep a copy for the resend after a NAK (the ring is preallocated: no allocation).
-    if (kind === SEND_DATA && p.extensions) this.recovery.ring.record(p.index, kp.id, lo, hi, tx, TRANSPORT_DATA, len);
+    if (kind === SEND_DATA && p.extensions) this.recovery.ring.record(p.index, keypairs.id(kp), lo, hi, tx, TRANSPORT_DATA, len);
     writeHeader(tx, MSG_TRANSPORT);
-    writeU32(tx, 4, kp.remoteIndex);
+    writeU32(tx, 4, keypairs.remoteIndex(kp));
     writeU32(tx, 8, lo);
     writeU32(tx, 12, hi);
     this.setNonce(lo, hi);
-    kp.sendKeyInto(this.key);
+    keypairs.sendKeyInto(kp, this.key);
     this.aead.seal(this.key, this.nonce, tx, TRANSPORT_DATA, padded, null);
     this.key.fill(0);
     const total = TRANSPORT_DATA + padded + 16;
@@ -503,7 +509,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     timersAnyAuthenticatedPacketSent(p);
     if (len > 0 && kind !== SEND_CONTROL) timersDataSent(p, now, this.jitter());
     // keepKeyFreshSending: only the initiator rekeys on time or message count.
-    if (kp.isInitiator && (kp.sendHi >= REKEY_AFTER_MESSAGES_HI || now - kp.created >= REKEY_AFTER_TIME)) {
+    if (keypairs.isInitiator(kp) && (keypairs.sendHi(kp) >= REKEY_AFTER_MESSAGES_HI || now - keypairs.createdAt(kp) >= REKEY_AFTER_TIME)) {
       this.handshakes.sendInitiation(p, now, false);
     }
   }
@@ -532,7 +538,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       return;
     }
     let len: number;
-    while ((len = this.staging.shift(p.index, this.tx, TRANSPORT_DATA)) >= 0) this.sealAndSend(p, p.current!, now, len);
+    while ((len = this.staging.shift(p.index, this.tx, TRANSPORT_DATA)) >= 0) this.sealAndSend(p, p.current, now, len);
   }
 
   /** wireguard-go SendKeepalive: an empty packet, unless staged packets can do the job. */
@@ -546,7 +552,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     if (p.sentLastMinuteHandshake) return;
     const kp = p.current;
     // The initiator rekeys 15 s before REJECT_AFTER_TIME if only the other side talks.
-    if (kp !== null && kp.isInitiator && now - kp.created >= REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT) {
+    if (this.keypairs.live(kp) && this.keypairs.isInitiator(kp) && now - this.keypairs.createdAt(kp) >= REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT) {
       p.sentLastMinuteHandshake = true;
       this.handshakes.sendInitiation(p, now, false);
     }
@@ -618,7 +624,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     if (this.address < 0) return false;
     p.probeSeq = (p.probeSeq + 1) & 0xffff;
     const n = writeIcmpEcho(this.tx, TRANSPORT_DATA, this.address, p.pingTarget, p.index & 0xffff, p.probeSeq, this.nextIpId());
-    this.sealAndSend(p, p.current!, now, n, SEND_PROBE);
+    this.sealAndSend(p, p.current, now, n, SEND_PROBE);
     return true;
   }
 
@@ -653,7 +659,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     tx[TRANSPORT_DATA] = kind;
     for (let i = 1; i < 8; i++) tx[TRANSPORT_DATA + i] = 0;
     for (let i = 0; i < 8; i++) tx[TRANSPORT_DATA + 8 + i] = nonce[off + i];
-    this.sealAndSend(p, p.current!, now, 16, SEND_CONTROL);
+    this.sealAndSend(p, p.current, now, 16, SEND_CONTROL);
   }
 
   reopened(p: Peer, now: number): void {

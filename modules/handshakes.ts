@@ -136,12 +136,11 @@ export class Handshakes {
   receiveResponse(now: number, data: Uint8Array, len: number, address: string, port: number): void {
     const { drops } = this.parts;
     if (!this.parts.admission.admit(now, data, len, address, port)) return;
-    const entry = this.parts.sessions.lookup(readU32(data, 8));
-    if (!(entry instanceof Peer) || !entry.initiationInFlight) {
+    const p = this.parts.sessions.handshakeFor(readU32(data, 8));
+    if (p === null || !p.initiationInFlight) {
       drops.unknownIndex++;
       return;
     }
-    const p = entry;
     const hs = p.handshake!;
     if (this.parts.noise.consumeResponse(hs, data, 12, 0) === null) {
       drops.badResponse++;
@@ -160,9 +159,9 @@ export class Handshakes {
   }
 
   receiveCookieReply(now: number, data: Uint8Array): void {
-    const entry = this.parts.sessions.lookup(readU32(data, 4));
+    const entry = this.parts.sessions.handshakeFor(readU32(data, 4));
     // The message buffer is free here (nothing is being sent) and larger than a cookie box.
-    if (!(entry instanceof Peer) || !this.parts.cookies.consumeReply(entry, now, data, this.buf)) {
+    if (entry === null || !this.parts.cookies.consumeReply(entry, now, data, this.buf)) {
       this.parts.drops.badCookieReply++;
       return;
     }

@@ -1,6 +1,6 @@
 /**
- * Everything the device keeps about one peer: its handshake, two rotating
- * keypair slots while it has a session, its endpoint, the five WireGuard
+ * Everything the device keeps about one peer: its handshake, a set of two
+ * rotating keypair slots while it has a session, its endpoint, the five WireGuard
  * timers and homeward's own deadlines, and counters (its staged packets are
  * in the device's staging ring, staging.ts). Behaviour
  * lives in device.ts, timers.ts, recovery.ts, liveness.ts and close.ts.
@@ -22,7 +22,6 @@ import { nonZeroCounts, type DropReason } from './drops';
 import { prefixMask } from './ipv4';
 import { COOKIE_STATE_BYTES } from './cookie';
 import { x25519 } from './crypto/x25519';
-import type { Keypair } from './keypair';
 import { HS_INITIATION_CREATED, type Handshake } from './noise';
 
 /**
@@ -85,8 +84,12 @@ export const PEER_DROP_REASONS = [
 export type PeerDropReason = (typeof PEER_DROP_REASONS)[number];
 const PEER_DROP_INDEX = Object.freeze(Object.fromEntries(PEER_DROP_REASONS.map((r, i) => [r, i]))) as Readonly<Record<PeerDropReason, number>>;
 
-/** previous, current and next, as slot numbers (1 or 2; 0: none) after the flags. */
-const ROLES = ['previous', 'current', 'next'] as const satisfies readonly (keyof Peer)[];
+/**
+ * Fields that hold a number or "none" (-1), stored plus one so that 0 is none:
+ * the set of keypair slots the peer holds (table.ts), and previous, current
+ * and next as keypair slot numbers (keypair.ts), after the flags.
+ */
+const ROLES = ['sessionSet', 'previous', 'current', 'next'] as const satisfies readonly (keyof Peer)[];
 
 /** The boolean fields, stored as 0/1 after the counts; all start false. */
 const FLAGS = ['needAnotherKeepalive', 'sentLastMinuteHandshake', 'up', 'homeward', 'extensions', 'hasLastMac1'] as const satisfies readonly (keyof Peer)[];
@@ -149,12 +152,12 @@ const NO_PRESHARED_KEY = new Uint8Array(32);
 export class Peer {
   /** The exchange in flight, bound from the device's pool (handshake-pool.ts); null when none is. */
   handshake: Handshake | null = null;
-  /** Two slots from the SessionTable while the peer has a session, else null; previous/current/next point into them. */
-  slots: Keypair[] | null = null;
-  // previous, current and next: accessors below, stored as which slot (1 or 2; 0 for none) they are.
-  declare previous: Keypair | null;
-  declare current: Keypair | null;
-  declare next: Keypair | null;
+  /** The set of keypair slots from the SessionTable while the peer has a session, else NO_SET. */
+  declare sessionSet: number;
+  /** Keypair slots of that set (keypair.ts), or NO_KEYPAIR. */
+  declare previous: number;
+  declare current: number;
+  declare next: number;
 
   /** Where we send: the configured endpoint, then the last authenticated source (roaming, §2.1). */
   endpointAddress: string | null;
@@ -315,7 +318,7 @@ export class Peer {
 }
 
 // The accessors of the fields (one pair per name, shared by every Peer).
-type Stored = { store: PeerStore; index: number; slots: Keypair[] | null };
+type Stored = { store: PeerStore; index: number };
 for (let i = 0; i < NUMBERS_SIZE; i++) {
   Object.defineProperty(Peer.prototype, NUMBER_NAMES[i], {
     get(this: Stored) {
@@ -351,17 +354,11 @@ for (let j = 0; j < FLAGS.length; j++) {
 for (let j = 0; j < ROLES.length; j++) {
   const i = ROLES_AT + j;
   Object.defineProperty(Peer.prototype, ROLES[j], {
-    get(this: Stored): Keypair | null {
-      const k = this.store.counts[this.index * COUNTS_SIZE + i];
-      return k === 0 ? null : this.slots![k - 1];
+    get(this: Stored): number {
+      return this.store.counts[this.index * COUNTS_SIZE + i] - 1;
     },
-    set(this: Stored, kp: Keypair | null) {
-      let k = 0;
-      if (kp !== null) {
-        k = this.slots!.indexOf(kp) + 1;
-        if (k === 0) throw new Error('peer: a keypair that is not one of its slots');
-      }
-      this.store.counts[this.index * COUNTS_SIZE + i] = k;
+    set(this: Stored, v: number) {
+      this.store.counts[this.index * COUNTS_SIZE + i] = v + 1;
     },
   });
 }

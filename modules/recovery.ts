@@ -8,6 +8,7 @@
  */
 import type { RecoveryLimits } from './config';
 import { hash, mac } from './crypto/hash';
+import type { KeypairStore } from './keypair';
 import { REKEY_TIMEOUT } from './constants';
 import { NAK_SIZE, MSG_NAK, MSG_PROD, PROD_ID, PROD_ID_SIZE, PROD_SIZE, readU32, writeHeader } from './messages';
 import { ascii } from './noise';
@@ -50,6 +51,7 @@ export class Recovery {
     resendBudget: number,
     sourceSlots: number,
     private readonly replayWindow: number,
+    private readonly keypairs: KeypairStore,
     private readonly actions: RecoveryActions,
   ) {
     this.ring = new ResendRing(resendBudget);
@@ -97,9 +99,10 @@ export class Recovery {
     for (let i = 0; i < peers.length && p === null; i++) {
       const q = peers[i];
       const kp = q.current;
-      if (q.extensions && kp !== null && kp.live && kp.remoteIndex === index && this.recentlySent(kp.sendLo, kp.sendHi, lo, hi)) {
+      const keypairs = this.keypairs;
+      if (q.extensions && keypairs.live(kp) && keypairs.remoteIndex(kp) === index && this.recentlySent(keypairs.sendLo(kp), keypairs.sendHi(kp), lo, hi)) {
         p = q;
-        keypairId = kp.id;
+        keypairId = keypairs.id(kp);
       }
     }
     if (p === null) {
@@ -177,7 +180,7 @@ export class Recovery {
       return;
     }
     p.prodsReceived++;
-    const hasKey = p.current !== null && p.current.live;
+    const hasKey = this.keypairs.live(p.current);
     const inFlight = p.initiationInFlight && p.retransmitHandshakeAt !== Infinity;
     if (hasKey || inFlight || now - p.lastProdHonouredAt < REKEY_TIMEOUT) {
       this.prodsIgnored++;

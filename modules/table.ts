@@ -1,6 +1,6 @@
 /**
- * The bounded peer table (DESIGN.md §3): session state — two keypair slots
- * with their replay windows, the bulk of a peer's memory — comes from a pool
+ * The bounded peer table (DESIGN.md §3): session state — a set of two keypair
+ * slots with their replay windows, the bulk of a peer's memory — comes from a pool
  * sized once at start. Configured peers without a session hold none of it, so
  * a home end may know thousands of keys and keep state for only `capacity`.
  *
@@ -11,18 +11,22 @@
  * with attack input, and a busy session is never pushed out by a stranger.
  */
 import { KEEPALIVE_TIMEOUT, REKEY_TIMEOUT } from './constants';
-import { Keypair, KeypairStore } from './keypair';
+import { KeypairStore } from './keypair';
 import type { Peer } from './peer';
 
 /** No data for this long makes a session a candidate for eviction (WireGuard's 10 + 5 s liveness rule). */
 export const IDLE_AFTER = KEEPALIVE_TIMEOUT + REKEY_TIMEOUT;
 
+/** A peer holding no set. */
+export const NO_SET = -1;
+
 /** Keypair slots per session: previous/current/next never hold more than two live keypairs (sessions.ts). */
 export const SLOTS_PER_SESSION = 2;
 
 export class SessionTable {
-  /** Unused sets of SLOTS_PER_SESSION slots. */
-  private readonly free: Keypair[][] = [];
+  /** Unused sets, as a stack of set numbers (the slots of set s are s × SLOTS_PER_SESSION + 0, 1). */
+  private readonly free: Uint32Array;
+  private freeCount: number;
   readonly capacity: number;
 
   /** Every slot's keys, counters and replay window, in one buffer. */
@@ -31,40 +35,36 @@ export class SessionTable {
   constructor(capacity: number, replayWindow: number) {
     this.capacity = capacity;
     this.store = new KeypairStore(capacity * SLOTS_PER_SESSION, replayWindow);
-    for (let i = 0; i < capacity; i++) {
-      const set: Keypair[] = [];
-      for (let j = 0; j < SLOTS_PER_SESSION; j++) set.push(new Keypair(this.store, i * SLOTS_PER_SESSION + j));
-      this.free.push(set);
-    }
+    this.free = new Uint32Array(capacity);
+    for (let i = 0; i < capacity; i++) this.free[i] = capacity - 1 - i;
+    this.freeCount = capacity;
   }
 
   get used(): number {
-    return this.capacity - this.free.length;
+    return this.capacity - this.freeCount;
   }
 
-  /** Gives `p` its slots if it has none and the pool has some; true if `p` holds slots afterwards. */
+  /** Gives `p` a set if it has none and the pool has some; true if `p` holds one afterwards. */
   take(p: Peer): boolean {
-    if (p.slots !== null) return true;
-    const set = this.free.pop();
-    if (set === undefined) return false;
-    for (let i = 0; i < SLOTS_PER_SESSION; i++) set[i].peer = p.index;
-    p.slots = set;
+    if (p.sessionSet !== NO_SET) return true;
+    if (this.freeCount === 0) return false;
+    p.sessionSet = this.free[--this.freeCount];
     return true;
   }
 
-  /** Returns the slots of `p` (all erased by the caller) to the pool. */
+  /** Returns the set of `p` (all erased by the caller) to the pool. */
   give(p: Peer): void {
-    if (p.slots === null) return;
-    this.free.push(p.slots);
-    p.slots = null;
+    if (p.sessionSet === NO_SET) return;
+    this.free[this.freeCount++] = p.sessionSet;
+    p.sessionSet = NO_SET;
   }
 
-  /** The least recently used idle peer holding slots, other than `except`; null if none is idle. */
+  /** The least recently used idle peer holding a set, other than `except`; null if none is idle. */
   victim(peers: Peer[], now: number, except: Peer): Peer | null {
     let best: Peer | null = null;
     for (let i = 0; i < peers.length; i++) {
       const q = peers[i];
-      if (q === except || q.slots === null || q.retransmitHandshakeAt !== Infinity) continue;
+      if (q === except || q.sessionSet === NO_SET || q.retransmitHandshakeAt !== Infinity) continue;
       if (now - q.lastDataAt < IDLE_AFTER) continue;
       if (best === null || q.lastDataAt < best.lastDataAt) best = q;
     }

@@ -6,14 +6,14 @@
 import type { Device } from '../../modules/device';
 
 interface Internals {
-  sessions?: { indices?: Map<number, unknown>; handshakes?: { bound?: number } };
+  sessions?: { liveIndices?: () => number; handshakes?: { bound?: number } };
 }
 
-/** Entries in the device's receiver-index table (handshakes in flight and keypairs): the state a handshake creates. */
+/** Receiver indices that name something (handshakes in flight and live keypairs): the state a handshake creates. */
 export function indexEntries(device: Device): number {
   const sessions = (device as unknown as Internals).sessions;
-  if (!sessions?.indices) throw new Error('Device internals changed: sessions.indices not found (update indexEntries)');
-  return sessions.indices.size;
+  if (typeof sessions?.liveIndices !== 'function') throw new Error('Device internals changed: sessions.liveIndices not found (update indexEntries)');
+  return sessions.liveIndices();
 }
 
 /** Pooled handshakes bound to a peer (exchanges in flight). */

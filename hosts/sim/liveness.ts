@@ -15,6 +15,7 @@
 import { publicKey as x25519PublicKey } from '../../modules/crypto/x25519';
 import { GATEWAY_LIMITS, LIFECYCLE_DEFAULTS, NODE_LIMITS, type DeviceConfig, type PeerConfig } from '../../modules/config';
 import { Device } from '../../modules/device';
+import { NO_SET } from '../../modules/table';
 import { MSG_INITIATION, MSG_NAK, MSG_RESPONSE, MSG_TRANSPORT } from '../../modules/messages';
 import type { DeviceHost } from '../../modules/host';
 import { cidr } from './addr';
@@ -717,7 +718,7 @@ export function runTable(extensions: boolean, seed = 23): TableResult {
   let maxIndexEntries = 0;
   sim.invariant('table bound', () => {
     if (!home.alive) return true;
-    const held = home.device.peers.filter((p) => p.slots !== null).length;
+    const held = home.device.peers.filter((p) => p.sessionSet !== NO_SET).length;
     maxHeld = Math.max(maxHeld, held);
     maxIndexEntries = Math.max(maxIndexEntries, indexEntries(home.device));
     return held <= capacity || `${held} peers hold slots, capacity ${capacity}`;
@@ -729,7 +730,7 @@ export function runTable(extensions: boolean, seed = 23): TableResult {
   let dropsBefore = home.device.drops.toRecord();
   let floodDatagrams = 0;
   sim.at(floodAt - 1, () => {
-    heldBefore = home.device.peers.filter((p) => p.slots !== null).length;
+    heldBefore = home.device.peers.filter((p) => p.sessionSet !== NO_SET).length;
     indexBefore = indexEntries(home.device);
     dropsBefore = home.device.drops.toRecord();
   }, 'before flood');
@@ -753,7 +754,7 @@ export function runTable(extensions: boolean, seed = 23): TableResult {
       cookieRequired: d.cookieRequired - dropsBefore.cookieRequired,
       rateLimited: d.rateLimited - dropsBefore.rateLimited,
       heldBefore,
-      heldAfter: home.device.peers.filter((p) => p.slots !== null).length,
+      heldAfter: home.device.peers.filter((p) => p.sessionSet !== NO_SET).length,
       indexEntriesBefore: indexBefore,
       indexEntriesAfter: indexEntries(home.device),
     };
@@ -808,7 +809,7 @@ export function runTableLru(extensions = true, seed = 31): { evicted: number[]; 
   const first2 = t.home.deliveries.find((d) => d.peer === 2);
   return {
     evicted: t.home.eventsNamed('evicted').map((e) => e.peer),
-    holders: t.home.device.peers.filter((p) => p.slots !== null).map((p) => p.index),
+    holders: t.home.device.peers.filter((p) => p.sessionSet !== NO_SET).map((p) => p.index),
     gw2JoinS: first2 ? s(first2.time - 30_000) : null,
   };
 }
