@@ -16,6 +16,7 @@ import { Device, type DeviceHost } from '../modules/device';
 import { INITIATION_SIZE, RESPONSE_SIZE, TRANSPORT_DATA } from '../modules/messages';
 import { Handshake, Noise, type ConsumedInitiation } from '../modules/noise';
 import { SessionTable } from '../modules/table';
+import { PeerStore } from '../modules/peer';
 import { HandshakePool } from '../modules/handshake-pool';
 
 declare function gc(): void;
@@ -486,7 +487,15 @@ const bench = {
    * Builds what a heap reading should see: a gateway with n established
    * peers, or a session pool of 1 or 0 sets.
    */
-  hold(kind: 'hub' | 'table1' | 'table0' | 'pool1' | 'pool0', n = 0): ArrayBuffer {
+  hold(kind: 'hub' | 'store' | 'table1' | 'table0' | 'pool1' | 'pool0', n = 0): ArrayBuffer {
+    if (kind === 'store') {
+      // The hub's peers' configs, as the hub's PeerStore is built from them.
+      const configs = [];
+      for (let i = 0; i < n; i++) configs.push(peerConfig(publicKey(rng.bytes(32)), (0x0a650002 + i) >>> 0, null));
+      const store = new PeerStore(configs);
+      bench.held = store;
+      return encode({ bufferBytes: bufferBytes(store) });
+    }
     if (kind === 'hub') {
       const hub = buildHub(n, limits, bench.partners, bench.net);
       bench.held = hub;
@@ -505,7 +514,7 @@ const bench = {
       bench.held = pool;
       return encode({ bufferBytes: bufferBytes(pool) });
     }
-    const held = new SessionTable(kind === 'table1' ? 1 : 0, limits.replayWindow);
+    const held = new SessionTable(kind === 'table1' ? 1 : 0, limits.replayWindow, limits.previousReplayWindow);
     bench.held = held;
     return encode({ bufferBytes: bufferBytes(held) });
   },
@@ -516,12 +525,11 @@ const bench = {
    * heap reading after it tells what that part held. Replies the ArrayBuffer
    * bytes the hub still reaches.
    */
-  strip(part: 'none' | 'handshake' | 'state' | 'config' | 'peers'): ArrayBuffer {
+  strip(part: 'none' | 'handshake' | 'peers'): ArrayBuffer {
     const hub = bench.held as { device: Device };
     // The bench reaches into private fields: this is a measurement, not an API.
     const device = hub.device as unknown as {
       peers: Record<string, unknown>[];
-      peerByKey: Map<string, unknown>;
     };
     const peers = device.peers;
     // A field that is not there (renamed) would leave its bytes in the remainder unnoticed.
@@ -531,16 +539,8 @@ const bench = {
         p[k] = null;
       }
     };
-    for (const p of peers) {
-      if (part === 'handshake') clear(p, part);
-      // The peer's numeric state, byte fields and their views, drop counters and staging queue.
-      else if (part === 'state') clear(p, 'store');
-      else if (part === 'config') clear(p, 'allowedIps');
-    }
-    if (part === 'peers') {
-      peers.length = 0;
-      device.peerByKey.clear();
-    }
+    if (part === 'handshake') for (const p of peers) clear(p, part);
+    if (part === 'peers') peers.length = 0;
     return encode({ bufferBytes: bufferBytes(hub.device) });
   },
 

@@ -82,7 +82,7 @@ async function heldSlots(worker: XSWorker, hold: string): Promise<{ slots: numbe
 }
 
 /** The parts strip() takes away from every peer of a held hub, in this order (see bytesPerPeer). */
-const PARTS = ['handshake', 'state', 'config', 'peers'] as const;
+const PARTS = ['handshake', 'peers'] as const;
 
 /**
  * Slots and ArrayBuffer bytes per peer that each part of PARTS held: a hub
@@ -143,14 +143,19 @@ async function strippedParts(worker: XSWorker): Promise<Record<(typeof PARTS)[nu
  *   slotBytesPerPeer and reported here. Every established peer holds one set,
  *   so its replay windows (GATEWAY_LIMITS.replayWindow counters each) are in
  *   this figure and not in slotBytesPerPeer.
- * - `breakdown`: the same total split by part, from stripping the parts off
- *   a held hub (strippedParts); `deviceEntriesAndPeerObject` is the rest (the
- *   Peer object itself, the Device's key map and index map entries, route
- *   and group table entries).
+ * - `breakdown`: the same total split by part: `sessionSet` as above,
+ *   `peerStore` the share of the device's PeerStore (numbers, counts, byte
+ *   fields, configured prefixes, key index: a store of 8 peers' configs
+ *   minus one of none, / 8), `handshake` and `peerObject` from stripping
+ *   them off a held hub (strippedParts: the Peer objects and their entries
+ *   in the device's array), and `deviceEntries` the rest (route and group
+ *   table entries, the staging ring's per-peer record).
  */
 async function bytesPerPeer(worker: XSWorker, maxPeers: number, replayWindow: number, handshakes: number) {
   const hub8 = await heldSlots(worker, `'hub', ${PEERS}`);
   const hub0 = await heldSlots(worker, `'hub', 0`);
+  const store8 = await heldSlots(worker, `'store', ${PEERS}`);
+  const store0 = await heldSlots(worker, `'store', 0`);
   const set1 = await heldSlots(worker, `'table1'`);
   const set0 = await heldSlots(worker, `'table0'`);
   const pool1 = await heldSlots(worker, `'pool1'`);
@@ -177,11 +182,11 @@ async function bytesPerPeer(worker: XSWorker, maxPeers: number, replayWindow: nu
     // The keypairs' state is in the table's one store, which stripping the handles does not free: the set's own measure.
     sessionSet: Math.round(setSlots * SLOT_BYTES + setBuffer),
     handshake: bytes(parts.handshake),
-    peerStateAndCounters: bytes(parts.state),
-    peerConfig: bytes(parts.config),
-    deviceEntriesAndPeerObject: 0,
+    peerStore: bytes({ slots: (store8.slots - store0.slots) / PEERS, bufferBytes: (store8.info.bufferBytes - store0.info.bufferBytes) / PEERS }),
+    peerObject: bytes(parts.peers),
+    deviceEntries: 0,
   };
-  breakdown.deviceEntriesAndPeerObject = total - Object.values(breakdown).reduce((a, b) => a + b, 0);
+  breakdown.deviceEntries = total - Object.values(breakdown).reduce((a, b) => a + b, 0);
   return {
     bytesPerPeer: total,
     slotsPerPeer: +peerSlots.toFixed(2),

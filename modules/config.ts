@@ -73,6 +73,13 @@ export interface DeviceLimits {
    */
   replayWindow: number;
   /**
+   * The replay window of a session's other keypair (the previous one after
+   * a rekey, or the next one until its first packet confirms it), which
+   * takes only late packets: at most replayWindow. The current keypair
+   * always has the full one (keypair.ts). Default: replayWindow.
+   */
+  previousReplayWindow?: number;
+  /**
    * Handshakes in flight at once (handshake-pool.ts): their state comes
    * from a pool of this size (at most maxPeers), not from every peer. When
    * all are in use, the initiation sent longest ago gives its state up and
@@ -165,6 +172,7 @@ export const GATEWAY_LIMITS: DeviceLimits = Object.freeze({
   // A gateway initiates to its home end and, in a failover group, to one alternative at a time.
   handshakes: 2,
   replayWindow: 1024,
+  previousReplayWindow: 256,
   stagedPackets: 32,
   // The resend ring's 4 KiB, resent in front of what waited, and as much again of new telemetry.
   stagingBudget: 8 * 1024,

@@ -28,7 +28,7 @@ import {
   TRANSPORT_HEADER_SIZE, messageType, readU32, writeHeader, writeU32,
 } from './messages';
 import { Noise } from './noise';
-import { Peer, PEER_COOKIE, PEER_PROD_ID, PEER_PROD_ID_OUT, PEER_PUBLIC_KEY, PeerStore, type PeerDropReason } from './peer';
+import { makePeers, Peer, PEER_COOKIE, PEER_PROD_ID, PEER_PUBLIC_KEY, type PeerStore, type PeerDropReason } from './peer';
 import { CookieGenerator } from './cookie';
 import {
   expireTimers, timersAnyAuthenticatedPacketReceived, timersAnyAuthenticatedPacketSent,
@@ -80,7 +80,8 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
   private readonly keypairs: KeypairStore;
   private readonly handshakes: Handshakes;
   readonly peers: Peer[];
-  private readonly peerByKey = new Map<string, Peer>();
+  /** What the device keeps of its peers' configs, and their state (peer.ts). */
+  private readonly peerStore: PeerStore;
   private readonly routes: AllowedIps;
   readonly drops = new DropCounters();
   readonly publicKeyBase64: string;
@@ -130,20 +131,17 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     let routeCount = 0;
     for (const p of config.peers) routeCount += p.allowedIps.length;
     this.routes = new AllowedIps(Math.max(1, routeCount));
-    const peerStore = new PeerStore(config.peers.length);
-    this.peers = config.peers.map((pc, i) => {
-      const key = encodeBase64(pc.publicKey);
-      if (this.peerByKey.has(key)) throw new Error(`peer ${key} is configured twice`);
-      const peer = new Peer(i, pc, key, config.interface.privateKey, peerStore);
-      this.peerByKey.set(key, peer);
+    const made = makePeers(config.peers, config.interface.privateKey);
+    this.peers = made.peers;
+    this.peerStore = made.store;
+    config.peers.forEach((pc, i) => {
+      const peer = made.peers[i];
       for (const cidr of pc.allowedIps) this.routes.insert(cidr, i);
       peer.bytes.set(Recovery.prodId(pc.publicKey, this.noise.publicKey), peer.bytesAt + PEER_PROD_ID);
-      peer.bytes.set(Recovery.prodId(this.noise.publicKey, pc.publicKey), peer.bytesAt + PEER_PROD_ID_OUT);
-      return peer;
     });
     this.extensions = this.peers.some((p) => p.extensions);
     const sessionSets = Math.min(limits.maxPeers, Math.max(1, config.peers.length));
-    this.sessions = new Sessions(this.peers, sessionSets, limits.replayWindow, Math.max(1, Math.min(sessionSets, limits.handshakes ?? DEFAULT_HANDSHAKES)), host.random);
+    this.sessions = new Sessions(this.peers, sessionSets, limits.replayWindow, limits.previousReplayWindow ?? limits.replayWindow, Math.max(1, Math.min(sessionSets, limits.handshakes ?? DEFAULT_HANDSHAKES)), host.random);
     this.keypairs = this.sessions.keypairs;
     this.closer = new Closer(lifecycle, this);
     this.groups = new Groups(config.peers, lifecycle);
@@ -153,11 +151,12 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       Math.max(64, limits.maxPeers * 4),
       limits.replayWindow,
       this.keypairs,
+      this.noise.publicKey,
       this,
     );
     this.handshakes = new Handshakes({
       noise: this.noise, admission: this.admission, cookies: new CookieGenerator(this.aead, PEER_COOKIE, PEER_PUBLIC_KEY), sessions: this.sessions, clock,
-      closer: this.closer, groups: this.groups, drops: this.drops, peerByKey: this.peerByKey,
+      closer: this.closer, groups: this.groups, drops: this.drops, peers: this.peers, peerStore: this.peerStore,
     }, host, this);
   }
 
@@ -297,7 +296,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
         prodsReceived: p.prodsReceived,
         resent: p.resent,
         lost: p.lost,
-        group: p.group,
+        group: this.groups.nameOf(p.index),
         active: this.groups.isActive(p.index),
         probesSent: p.probesSent,
         probesMissed: p.probesMissed,

@@ -76,6 +76,12 @@ export class Groups {
     return this.groups.map((g) => ({ name: g.name, peer: g.members[g.active] }));
   }
 
+  /** The name of the group `peer` is in, or null. */
+  nameOf(peer: number): string | null {
+    const g = this.groupOf[peer];
+    return g < 0 ? null : this.groups[g].name;
+  }
+
   isActive(peer: number): boolean {
     return this.active[peer] === peer;
   }

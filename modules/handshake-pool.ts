@@ -41,7 +41,7 @@ export class HandshakePool {
       q.handshake = null;
     }
     const hs = this.entries[at];
-    hs.bind(p.bytes, p.bytesAt + PEER_PUBLIC_KEY, p.bytesAt + PEER_STATIC_STATIC, p.presharedKey);
+    hs.bind(p.bytes, p.bytesAt + PEER_PUBLIC_KEY, p.bytesAt + PEER_STATIC_STATIC, p.store.presharedKeys, p.presharedKeyAt);
     this.owners[at] = p;
     p.handshake = hs;
     return hs;

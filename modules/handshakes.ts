@@ -10,7 +10,6 @@
  * through HandshakeActions.
  */
 import type { Admission } from './admission';
-import { encodeBase64 } from './base64';
 import type { Closer } from './close';
 import type { CookieGenerator } from './cookie';
 import { HANDSHAKE_INITIATION_RATE, REKEY_TIMEOUT } from './constants';
@@ -19,7 +18,7 @@ import type { Groups } from './groups';
 import type { DeviceEventName, DeviceHost } from './host';
 import { INITIATION_SIZE, MSG_INITIATION, MSG_RESPONSE, readU32, RESPONSE_SIZE, writeHeader, writeU32 } from './messages';
 import { Handshake, type Noise } from './noise';
-import { Peer, PEER_LATEST_TIMESTAMP, PEER_PUBLIC_KEY, PEER_STATIC_STATIC } from './peer';
+import { Peer, PEER_LATEST_TIMESTAMP, PEER_PUBLIC_KEY, PEER_STATIC_STATIC, type PeerStore } from './peer';
 import type { Sessions } from './sessions';
 import { compareTai64n, writeTai64n } from './tai64n';
 import {
@@ -55,7 +54,8 @@ export interface HandshakeParts {
   closer: Closer;
   groups: Groups;
   drops: DropCounters;
-  peerByKey: Map<string, Peer>;
+  peers: readonly Peer[];
+  peerStore: PeerStore;
 }
 
 export class Handshakes {
@@ -72,10 +72,11 @@ export class Handshakes {
   /** The peer the last lookup found. */
   private found: Peer | null = null;
   private readonly lookup = (key: Uint8Array): Handshake | null => {
-    const p = this.parts.peerByKey.get(encodeBase64(key));
-    this.found = p ?? null;
-    if (p === undefined) return null;
-    this.probe.bind(p.bytes, p.bytesAt + PEER_PUBLIC_KEY, p.bytesAt + PEER_STATIC_STATIC, p.presharedKey);
+    const n = this.parts.peerStore.find(key, 0);
+    const p = n < 0 ? null : this.parts.peers[n];
+    this.found = p;
+    if (p === null) return null;
+    this.probe.bind(p.bytes, p.bytesAt + PEER_PUBLIC_KEY, p.bytesAt + PEER_STATIC_STATIC, p.store.presharedKeys, p.presharedKeyAt);
     return this.probe;
   };
 

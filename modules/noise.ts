@@ -64,6 +64,8 @@ export class Handshake {
   readonly remoteEphemeral: Uint8Array;
   localIndex = 0;
   remoteIndex = 0;
+  /** The pre-shared key is presharedKey[presharedKeyAt, +32). */
+  presharedKeyAt = 0;
   /**
    * DH(our static, their static), which every exchange with the peer uses
    * (its `ss`): computed once per peer, as wireguard-go does, so that each
@@ -101,11 +103,13 @@ export class Handshake {
   /**
    * Makes this the handshake with another peer, whose public key is at
    * bytes[keyAt, +32) and precomputed ss at bytes[ssAt, +32) (copied), with
-   * its pre-shared key. Clears the exchange.
+   * its pre-shared key at presharedKeys[presharedKeyAt, +32) (not copied: the
+   * device's store of them). Clears the exchange.
    */
-  bind(bytes: Uint8Array, keyAt: number, ssAt: number, presharedKey: Uint8Array): void {
+  bind(bytes: Uint8Array, keyAt: number, ssAt: number, presharedKeys: Uint8Array, presharedKeyAt: number): void {
     this.clear();
-    this.presharedKey = presharedKey;
+    this.presharedKey = presharedKeys;
+    this.presharedKeyAt = presharedKeyAt;
     const ss = this.precomputedStaticStatic;
     const rs = this.remoteStatic;
     for (let i = 0; i < KEY; i++) {
@@ -131,6 +135,7 @@ export class Handshake {
     this.precomputedStaticStatic.fill(0);
     this.remoteStatic.fill(0);
     this.presharedKey = NO_KEY;
+    this.presharedKeyAt = 0;
   }
 }
 
@@ -374,7 +379,7 @@ export class Noise {
     hx.kdf(c, null, se, 0, KEY, c, null, null);
     se.fill(0);
     // psk (psk2: mixed at the end of message 2)
-    hx.kdf(c, null, hs.presharedKey, 0, KEY, c, t, k);
+    hx.kdf(c, null, hs.presharedKey, hs.presharedKeyAt, KEY, c, t, k);
     hx.hash(h, h, t);
     const pOff = off + KEY;
     out.set(payload, pOff);
@@ -413,7 +418,7 @@ export class Noise {
     hx.kdf(c, null, se, 0, KEY, c, null, null);
     se.fill(0);
     // psk
-    hx.kdf(c, null, hs.presharedKey, 0, KEY, c, t, k);
+    hx.kdf(c, null, hs.presharedKey, hs.presharedKeyAt, KEY, c, t, k);
     hx.hash(h, h, t);
     const pOff = off + KEY;
     const sealedLength = payloadLength + TAG;

@@ -22,6 +22,7 @@ import { nonZeroCounts, type DropReason } from './drops';
 import { prefixMask } from './ipv4';
 import { COOKIE_STATE_BYTES } from './cookie';
 import { x25519 } from './crypto/x25519';
+import { encodeBase64 } from './base64';
 import { HS_INITIATION_CREATED, type Handshake } from './noise';
 
 /**
@@ -29,7 +30,7 @@ import { HS_INITIATION_CREATED, type Handshake } from './noise';
  * in storage order (the offset of a field is its position here): times and
  * deadlines in ms (Infinity is "not pending" for a deadline, -Infinity
  * "never" for a past event), byte and packet counts that may pass 2^32, and
- * ms intervals and the ping target (-1: none).
+ * the ping target (an IPv4 address, or -1 for none).
  */
 const NUMBERS = {
   retransmitHandshakeAt: Infinity,
@@ -55,18 +56,16 @@ const NUMBERS = {
   txBytes: 0,
   rxPackets: 0,
   txPackets: 0,
-  persistentKeepaliveInterval: 0,
-  pingInterval: 0,
   pingTarget: 0,
 } satisfies Partial<Record<keyof Peer, number>>;
 
 /**
  * The fields that are u32 by nature (counter halves, keypair ids, a port,
- * small counts and states), in a Uint32Array after the doubles: half the
- * bytes. All start at 0.
+ * small counts and states, ms intervals, where the pre-shared key is), in a
+ * Uint32Array after the doubles: half the bytes. All start at 0.
  */
 const COUNTS = [
-  'handshakeAttempts', 'endpointPort', 'prodAllowance',
+  'handshakeAttempts', 'endpointPort', 'prodAllowance', 'persistentKeepaliveInterval', 'pingInterval', 'presharedKeyAt',
   'resendKeypair', 'resendLo', 'resendHi', 'heardKeypair', 'heardLo', 'heardHi',
   'naksReceived', 'prodsSent', 'prodsReceived', 'resent', 'lost', 'naksSent',
   'pingMisses', 'probesOutstanding', 'probeSeq', 'probesSent', 'probesMissed', 'closeState',
@@ -87,67 +86,156 @@ const PEER_DROP_INDEX = Object.freeze(Object.fromEntries(PEER_DROP_REASONS.map((
 /**
  * Fields that hold a number or "none" (-1), stored plus one so that 0 is none:
  * the set of keypair slots the peer holds (table.ts), and previous, current
- * and next as keypair slot numbers (keypair.ts), after the flags.
+ * and next as keypair slot numbers (keypair.ts), after the flags word.
  */
 const ROLES = ['sessionSet', 'previous', 'current', 'next'] as const satisfies readonly (keyof Peer)[];
 
-/** The boolean fields, stored as 0/1 after the counts; all start false. */
+/** The boolean fields, as bits of one u32 word after the counts; all start false. */
 const FLAGS = ['needAnotherKeepalive', 'sentLastMinuteHandshake', 'up', 'homeward', 'extensions', 'hasLastMac1'] as const satisfies readonly (keyof Peer)[];
 
 const NUMBER_NAMES = Object.keys(NUMBERS) as (keyof typeof NUMBERS)[];
 /** Offset of the first deadline and one past the last (nextDeadline() scans them). */
 const DEADLINES_START = 0;
 const DEADLINES_END = NUMBER_NAMES.indexOf('closeEndAt') + 1;
-const ROLES_AT = COUNTS.length + FLAGS.length;
+const FLAGS_AT = COUNTS.length;
+const ROLES_AT = FLAGS_AT + 1;
 /** Offset of the per-peer drop counters in the u32 state, after the counts, flags and roles. */
 const DROPS_AT = ROLES_AT + ROLES.length;
 /** u32 words in all. */
 const COUNTS_SIZE = DROPS_AT + PEER_DROP_REASONS.length;
 const NUMBERS_SIZE = NUMBER_NAMES.length;
+const PRESHARED_KEY_AT = COUNTS.indexOf('presharedKeyAt');
 
 /**
  * Byte fields, as offsets from Peer.bytesAt into Peer.bytes: the identifier a PROD from this
- * peer carries (keyed BLAKE2s of its public key) and the one ours carry, the
- * close nonce, DH(our static, its static) (every handshake's `ss`, computed
- * once), the greatest TAI64N accepted from it, then its cookie state (the
- * device's CookieGenerator: the cookie and our last mac1 to it).
+ * peer carries (keyed BLAKE2s of its public key; the one ours carry is
+ * computed when one is sent, which is rare), the close nonce, DH(our static,
+ * its static) (every handshake's `ss`, computed once), the greatest TAI64N
+ * accepted from it, then its cookie state (the device's CookieGenerator: the
+ * cookie and our last mac1 to it).
  */
 export const PEER_PROD_ID = 0;
-export const PEER_PROD_ID_OUT = 16;
-export const PEER_CLOSE_NONCE = 32;
-export const PEER_STATIC_STATIC = 40;
-export const PEER_LATEST_TIMESTAMP = 72;
-export const PEER_COOKIE = 84;
+export const PEER_CLOSE_NONCE = 16;
+export const PEER_STATIC_STATIC = 24;
+export const PEER_LATEST_TIMESTAMP = 56;
+export const PEER_COOKIE = 68;
 /** The peer's static public key (from its config, which the device does not keep). */
 export const PEER_PUBLIC_KEY = PEER_COOKIE + COOKIE_STATE_BYTES;
 const BYTES_SIZE = PEER_PUBLIC_KEY + 32;
 
 /**
- * The numbers, counts and byte fields of every peer of a device, in one
- * ArrayBuffer with three views: a peer's share is its bytes and nothing
- * more (views of its own would cost it 12 heap slots and an ArrayBuffer 3).
+ * What a device keeps of all its peers, built once from their configs (which
+ * it then lets go): the numbers, counts and byte fields of every peer in one
+ * ArrayBuffer with three views, so a peer's share is its bytes and nothing
+ * more (views of its own would cost it 12 heap slots and an ArrayBuffer 3);
+ * the configured pre-shared keys; the AllowedIPs as configured (what `show`
+ * reports: the routes are the device's AllowedIps table); and the peers
+ * sorted by public key, which is how an initiation finds its peer.
  */
 export class PeerStore {
+  readonly count: number;
   readonly numbers: Float64Array;
   readonly counts: Uint32Array;
   readonly bytes: Uint8Array;
+  /**
+   * 32 bytes per configured pre-shared key, after 32 zero bytes that every
+   * peer without one points at (WireGuard's all-zero default); a peer's are
+   * at its presharedKeyAt.
+   */
+  readonly presharedKeys: Uint8Array;
+  /** The configured prefixes, (ip, bits) pairs in peer order; peer i's are pairs prefixStart[i] to prefixStart[i + 1]. */
+  private readonly prefixes: Uint32Array;
+  private readonly prefixStart: Uint32Array;
+  /** Peer numbers in the order of their public keys (bytewise), for find(). */
+  private readonly byKey: Uint32Array;
 
-  constructor(readonly count: number) {
+  constructor(configs: readonly PeerConfig[]) {
+    const count = configs.length;
+    this.count = count;
     const countsAt = count * NUMBERS_SIZE * 8;
     const bytesAt = countsAt + count * COUNTS_SIZE * 4;
     const buffer = new ArrayBuffer(bytesAt + count * BYTES_SIZE);
     this.numbers = new Float64Array(buffer, 0, count * NUMBERS_SIZE);
     this.counts = new Uint32Array(buffer, countsAt, count * COUNTS_SIZE);
     this.bytes = new Uint8Array(buffer, bytesAt, count * BYTES_SIZE);
+    let keys = 0;
+    let prefixes = 0;
+    for (const c of configs) {
+      if (c.presharedKey) keys++;
+      prefixes += c.allowedIps.length;
+    }
+    this.presharedKeys = new Uint8Array((1 + keys) * 32);
+    this.prefixes = new Uint32Array(prefixes * 2);
+    this.prefixStart = new Uint32Array(count + 1);
+    this.byKey = new Uint32Array(count);
+    keys = 0;
+    prefixes = 0;
+    for (let i = 0; i < count; i++) {
+      const c = configs[i];
+      this.bytes.set(c.publicKey, i * BYTES_SIZE + PEER_PUBLIC_KEY);
+      if (c.presharedKey) {
+        this.presharedKeys.set(c.presharedKey, ++keys * 32);
+        this.counts[i * COUNTS_SIZE + PRESHARED_KEY_AT] = keys * 32;
+      }
+      this.prefixStart[i] = prefixes;
+      for (const cidr of c.allowedIps) {
+        this.prefixes[2 * prefixes] = cidr.ip;
+        this.prefixes[2 * prefixes + 1] = cidr.bits;
+        prefixes++;
+      }
+      this.byKey[i] = i;
+    }
+    this.prefixStart[count] = prefixes;
+    // Insertion sort: once at start, over at most a few thousand keys that mostly arrive in config order.
+    for (let i = 1; i < count; i++) {
+      const n = this.byKey[i];
+      let j = i;
+      for (; j > 0 && this.compareKey(this.byKey[j - 1], this.bytes, n * BYTES_SIZE + PEER_PUBLIC_KEY) > 0; j--) this.byKey[j] = this.byKey[j - 1];
+      this.byKey[j] = n;
+    }
+  }
+
+  /** The peer whose public key is key[at, +32), or -1. */
+  find(key: Uint8Array, at: number): number {
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = this.compareKey(this.byKey[mid], key, at);
+      if (c === 0) return this.byKey[mid];
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** A peer configured with the same public key as an earlier one, or -1 (the device refuses such a config). */
+  duplicate(): number {
+    for (let i = 1; i < this.count; i++) {
+      const n = this.byKey[i];
+      if (this.compareKey(this.byKey[i - 1], this.bytes, n * BYTES_SIZE + PEER_PUBLIC_KEY) === 0) return Math.max(n, this.byKey[i - 1]);
+    }
+    return -1;
+  }
+
+  /** Peer `i`'s AllowedIPs, as configured. */
+  allowedIps(i: number): Cidr[] {
+    const out: Cidr[] = [];
+    for (let j = this.prefixStart[i]; j < this.prefixStart[i + 1]; j++) out.push({ ip: this.prefixes[2 * j], bits: this.prefixes[2 * j + 1] });
+    return out;
+  }
+
+  /** Peer n's public key against key[at, +32), bytewise: <0, 0 or >0. */
+  private compareKey(n: number, key: Uint8Array, at: number): number {
+    const bytes = this.bytes;
+    const from = n * BYTES_SIZE + PEER_PUBLIC_KEY;
+    for (let i = 0; i < 32; i++) {
+      const d = bytes[from + i] - key[at + i];
+      if (d !== 0) return d;
+    }
+    return 0;
   }
 }
-
-/**
- * An all-zero pre-shared key for every peer configured without one (the
- * handshake only reads it): one shared array instead of 32 bytes and seven
- * heap slots per peer. Never written, so it is safe as a module constant.
- */
-const NO_PRESHARED_KEY = new Uint8Array(32);
 
 export class Peer {
   /** The exchange in flight, bound from the device's pool (handshake-pool.ts); null when none is. */
@@ -163,9 +251,13 @@ export class Peer {
   endpointAddress: string | null;
   declare endpointPort: number;
 
-
-  // Where this peer's share of the store is, derived from its index rather than kept (a property is a heap slot):
-  // doubles at index × NUMBERS_SIZE, u32 fields at index × COUNTS_SIZE, bytes at index × BYTES_SIZE.
+  /**
+   * The device's PeerStore, on the prototype of its peers' class (makePeers):
+   * a property of every Peer would cost each a heap slot. This peer's share
+   * is derived from its index: doubles at index × NUMBERS_SIZE, u32 fields at
+   * index × COUNTS_SIZE, bytes at index × BYTES_SIZE.
+   */
+  declare readonly store: PeerStore;
 
   // The five timers of wireguard-go (timers.go), as absolute deadlines; Infinity is "not pending".
   declare retransmitHandshakeAt: number;
@@ -176,6 +268,7 @@ export class Peer {
   declare handshakeAttempts: number;
   declare needAnotherKeepalive: boolean;
   declare sentLastMinuteHandshake: boolean;
+  /** In ms; 0 is off. */
   declare persistentKeepaliveInterval: number;
 
   declare lastHandshakeAt: number;
@@ -244,31 +337,19 @@ export class Peer {
   /** CLOSING gives up, or CLOSED forgets, at this time. */
   declare closeEndAt: number;
 
-  // What the device keeps of the peer's config (the PeerConfig itself it lets go): the
-  // public key is in bytes (PEER_PUBLIC_KEY), the rest are the config's own values.
-  /** The configured pre-shared key, or the shared all-zero one. */
-  readonly presharedKey: Uint8Array;
-  /** As configured: what `show` reports (the routes themselves are the device's AllowedIps table). */
-  readonly allowedIps: readonly Cidr[];
-  /** The failover group's name, or null. */
-  readonly group: string | null;
-
+  /** Where the pre-shared key is in store.presharedKeys: the shared all-zero one unless configured. */
+  declare readonly presharedKeyAt: number;
   /** Extensions are on unless the config turns them off for this peer. */
   declare readonly extensions: boolean;
 
+  /** The peer `index` of a device, from its config (the store already holds its key, pre-shared key and prefixes). */
   constructor(
     readonly index: number,
     config: PeerConfig,
-    readonly publicKeyBase64: string,
     localPrivate: Uint8Array,
-    private readonly store: PeerStore,
   ) {
-    for (let i = 0; i < NUMBERS_SIZE; i++) store.numbers[index * NUMBERS_SIZE + i] = NUMBERS[NUMBER_NAMES[i]];
-
-    this.bytes.set(config.publicKey, this.bytesAt + PEER_PUBLIC_KEY);
-    this.presharedKey = config.presharedKey ?? NO_PRESHARED_KEY;
-    this.allowedIps = config.allowedIps;
-    this.group = config.group ?? null;
+    const numbers = this.store.numbers;
+    for (let i = 0; i < NUMBERS_SIZE; i++) numbers[index * NUMBERS_SIZE + i] = NUMBERS[NUMBER_NAMES[i]];
     // The ss of every handshake with this peer, as wireguard-go precomputes it (the keys are fixed for the life of a Peer).
     const ss = x25519(localPrivate, config.publicKey);
     this.bytes.set(ss, this.bytesAt + PEER_STATIC_STATIC);
@@ -291,6 +372,16 @@ export class Peer {
     return this.index * BYTES_SIZE;
   }
 
+  /** The public key in base64, as configured (for status and events; it allocates). */
+  get publicKeyBase64(): string {
+    const at = this.bytesAt + PEER_PUBLIC_KEY;
+    return encodeBase64(this.store.bytes.subarray(at, at + 32));
+  }
+
+  /** The AllowedIPs as configured (for status; it allocates). */
+  get allowedIps(): Cidr[] {
+    return this.store.allowedIps(this.index);
+  }
 
   /** Counts `n` drops of a reason that can be pinned on this peer (PEER_DROP_REASONS). */
   countDrop(reason: PeerDropReason, n = 1): void {
@@ -317,6 +408,21 @@ export class Peer {
   }
 }
 
+/**
+ * The peers of one device and their store. Their class is made here, per
+ * device, so that the store sits on its prototype (see Peer.store). Throws
+ * if two configs name the same public key.
+ */
+export function makePeers(configs: readonly PeerConfig[], localPrivate: Uint8Array): { peers: Peer[]; store: PeerStore } {
+  const store = new PeerStore(configs);
+  const twice = store.duplicate();
+  if (twice >= 0) throw new Error(`peer ${encodeBase64(configs[twice].publicKey)} is configured twice`);
+  const DevicePeer = class extends Peer {};
+  // Writable, so the XS benchmark can let go of it to measure what it held.
+  Object.defineProperty(DevicePeer.prototype, 'store', { value: store, writable: true });
+  return { peers: configs.map((c, i) => new DevicePeer(i, c, localPrivate)), store };
+}
+
 // The accessors of the fields (one pair per name, shared by every Peer).
 type Stored = { store: PeerStore; index: number };
 for (let i = 0; i < NUMBERS_SIZE; i++) {
@@ -340,13 +446,14 @@ for (let i = 0; i < COUNTS.length; i++) {
   });
 }
 for (let j = 0; j < FLAGS.length; j++) {
-  const i = COUNTS.length + j;
+  const bit = 1 << j;
   Object.defineProperty(Peer.prototype, FLAGS[j], {
     get(this: Stored) {
-      return this.store.counts[this.index * COUNTS_SIZE + i] !== 0;
+      return (this.store.counts[this.index * COUNTS_SIZE + FLAGS_AT] & bit) !== 0;
     },
     set(this: Stored, v: boolean) {
-      this.store.counts[this.index * COUNTS_SIZE + i] = v ? 1 : 0;
+      const at = this.index * COUNTS_SIZE + FLAGS_AT;
+      this.store.counts[at] = v ? this.store.counts[at] | bit : this.store.counts[at] & ~bit;
     },
   });
 }

@@ -7,12 +7,12 @@
  * hint of the same kind, and never a reason to delete keys or sessions.
  */
 import type { RecoveryLimits } from './config';
-import { hash, mac } from './crypto/hash';
+import { hash, mac, WgHash } from './crypto/hash';
 import type { KeypairStore } from './keypair';
 import { REKEY_TIMEOUT } from './constants';
 import { NAK_SIZE, MSG_NAK, MSG_PROD, PROD_ID, PROD_ID_SIZE, PROD_SIZE, readU32, writeHeader } from './messages';
 import { ascii } from './noise';
-import { PEER_PROD_ID, PEER_PROD_ID_OUT, type Peer } from './peer';
+import { PEER_PROD_ID, PEER_PUBLIC_KEY, type Peer } from './peer';
 import { SourceRateLimiter, TokenBucket } from './ratelimiter';
 import { ResendRing } from './resend';
 import type { Staging } from './staging';
@@ -40,6 +40,9 @@ export class Recovery {
   private readonly global: TokenBucket;
   private readonly out = new Uint8Array(PROD_SIZE);
   private readonly rand4 = new Uint8Array(4);
+  /** For our PROD identifier: its key, HASH(label || the peer's public key). */
+  private readonly hx = new WgHash();
+  private readonly prodKey = new Uint8Array(32);
   naksSent = 0;
   naksSuppressed = 0;
   naksInvalid = 0;
@@ -52,6 +55,8 @@ export class Recovery {
     sourceSlots: number,
     private readonly replayWindow: number,
     private readonly keypairs: KeypairStore,
+    /** Our static public key (the PROD identifiers are keyed with it). */
+    private readonly publicKey: Uint8Array,
     private readonly actions: RecoveryActions,
   ) {
     this.ring = new ResendRing(resendBudget);
@@ -156,7 +161,11 @@ export class Recovery {
     const out = this.out;
     out.fill(0);
     writeHeader(out, MSG_PROD);
-    for (let j = 0; j < PROD_ID_SIZE; j++) out[PROD_ID + j] = p.bytes[p.bytesAt + PEER_PROD_ID_OUT + j];
+    // Our identifier (prodId(ours, theirs)), computed here rather than kept per peer: PRODs are rare.
+    const key = this.prodKey;
+    this.hx.hash(key, LABEL_PROD, p.bytes, p.bytesAt + PEER_PUBLIC_KEY, 32);
+    this.hx.mac(out, PROD_ID, key, this.publicKey);
+    key.fill(0);
     this.actions.send(out, PROD_SIZE, p.endpointAddress, p.endpointPort);
     p.prodsSent++;
     return true;

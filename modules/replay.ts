@@ -133,6 +133,38 @@ export class ReplayRing {
     return true;
   }
 
+  /**
+   * Copies the window at src[srcAt, +words) into the window of ring `to` at
+   * dst[dstAt, +to.words), as far as `to` can hold it (a keypair changing
+   * windows, keypair.ts): the same greatest counter, the same bits for the
+   * blocks both hold, and every block only `to` holds (it is larger)
+   * marked as all seen, since this window no longer knows them. So the copy
+   * may refuse a counter the original would have taken, never the reverse.
+   * The two windows must not overlap.
+   */
+  carry(src: Uint32Array, srcAt: number, to: ReplayRing, dst: Uint32Array, dstAt: number): void {
+    const lastLo = src[srcAt + LAST_LO];
+    const lastHi = src[srcAt + LAST_HI];
+    dst[dstAt + LAST_LO] = lastLo;
+    dst[dstAt + LAST_HI] = lastHi;
+    const fromSlot = this.slot(lastLo, lastHi);
+    const toSlot = to.slot(lastLo, lastHi);
+    // Block i back from last's block: below block 0 while hi is 0 and i > lo >>> 5 (no counter is there).
+    const firstBlock = lastHi === 0 ? lastLo >>> BLOCK_SHIFT : Infinity;
+    // Blocks copied as they are: all of this ring's into a window no larger (its own size check
+    // refuses what lies beyond it), else all but this ring's oldest, which is only partly inside
+    // this window (its counters beyond the window were refused unseen, and a larger one must too).
+    const copied = to.size <= this.size ? this.blocks : this.blocks - 1;
+    for (let i = 0; i < to.blocks; i++) {
+      const t = toSlot - i < 0 ? toSlot - i + to.blocks : toSlot - i;
+      let v = 0;
+      if (i > firstBlock) v = 0;
+      else if (i < copied) v = src[srcAt + RING + (fromSlot - i < 0 ? fromSlot - i + this.blocks : fromSlot - i)];
+      else v = 0xffffffff;
+      dst[dstAt + RING + t] = v;
+    }
+  }
+
   /** For (lo, hi) <= last: whether last - counter > W. */
   private behindTooFar(lastLo: number, lastHi: number, lo: number, hi: number): boolean {
     const dh = lastHi - hi;

@@ -38,10 +38,11 @@ export class Sessions {
     private readonly peers: readonly Peer[],
     capacity: number,
     replayWindow: number,
+    previousReplayWindow: number,
     handshakes: number,
     private readonly random: (out: Uint8Array) => void,
   ) {
-    this.table = new SessionTable(capacity, replayWindow);
+    this.table = new SessionTable(capacity, replayWindow, previousReplayWindow);
     this.keypairs = this.table.store;
     this.handshakes = new HandshakePool(handshakes);
     let bits = 0;
@@ -147,6 +148,9 @@ export class Sessions {
    * responder session was still unconfirmed) or else current, as its new
    * previous; the responder keeps current. Everything else is erased before
    * the new keys are derived, into the other slot, so two slots are enough.
+ * The keypair that becomes current gets the pair's full replay window
+ * (keypair.ts: promote), here for the initiator and in confirm() for the
+ * responder.
    * The handshake's index now names the keypair, and its state goes back to
    * the pool.
    */
@@ -169,6 +173,7 @@ export class Sessions {
       p.previous = keep;
       p.current = kp;
       p.next = NO_KEYPAIR;
+      this.keypairs.promote(kp);
     } else {
       p.previous = NO_KEYPAIR;
       p.next = kp; // current stays until the first packet on kp confirms it
@@ -182,6 +187,7 @@ export class Sessions {
     p.previous = p.current;
     p.current = kp;
     p.next = NO_KEYPAIR;
+    this.keypairs.promote(kp);
     return true;
   }
 

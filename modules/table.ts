@@ -32,9 +32,9 @@ export class SessionTable {
   /** Every slot's keys, counters and replay window, in one buffer. */
   readonly store: KeypairStore;
 
-  constructor(capacity: number, replayWindow: number) {
+  constructor(capacity: number, replayWindow: number, previousReplayWindow = replayWindow) {
     this.capacity = capacity;
-    this.store = new KeypairStore(capacity * SLOTS_PER_SESSION, replayWindow);
+    this.store = new KeypairStore(capacity * SLOTS_PER_SESSION, replayWindow, previousReplayWindow);
     this.free = new Uint32Array(capacity);
     for (let i = 0; i < capacity; i++) this.free[i] = capacity - 1 - i;
     this.freeCount = capacity;
