@@ -84,11 +84,14 @@ export type PeerDropReason = (typeof PEER_DROP_REASONS)[number];
 const PEER_DROP_INDEX = Object.freeze(Object.fromEntries(PEER_DROP_REASONS.map((r, i) => [r, i]))) as Readonly<Record<PeerDropReason, number>>;
 
 /**
- * Fields that hold a number or "none" (-1), stored plus one so that 0 is none:
- * the set of keypair slots the peer holds (table.ts), and previous, current
- * and next as keypair slot numbers (keypair.ts), after the flags word.
+ * The keypair slots a peer uses, in one u32 word after the flags word: the
+ * set it holds from the table (sessions.ts), plus one so that 0 is none, in
+ * the high bits, and previous, current and next in two bits each (0 none,
+ * else 1 + which of the set's two slots; keypair.ts numbers the slots of set
+ * s 2s and 2s + 1). The getters give slot numbers, or -1 (NO_SET, NO_KEYPAIR).
  */
-const ROLES = ['sessionSet', 'previous', 'current', 'next'] as const satisfies readonly (keyof Peer)[];
+const ROLES = ['previous', 'current', 'next'] as const satisfies readonly (keyof Peer)[];
+const SET_SHIFT = 2 * ROLES.length;
 
 /** The boolean fields, as bits of one u32 word after the counts; all start false. */
 const FLAGS = ['needAnotherKeepalive', 'sentLastMinuteHandshake', 'up', 'homeward', 'extensions', 'hasLastMac1'] as const satisfies readonly (keyof Peer)[];
@@ -100,7 +103,7 @@ const DEADLINES_END = NUMBER_NAMES.indexOf('closeEndAt') + 1;
 const FLAGS_AT = COUNTS.length;
 const ROLES_AT = FLAGS_AT + 1;
 /** Offset of the per-peer drop counters in the u32 state, after the counts, flags and roles. */
-const DROPS_AT = ROLES_AT + ROLES.length;
+const DROPS_AT = ROLES_AT + 1;
 /** u32 words in all. */
 const COUNTS_SIZE = DROPS_AT + PEER_DROP_REASONS.length;
 const NUMBERS_SIZE = NUMBER_NAMES.length;
@@ -458,14 +461,29 @@ for (let j = 0; j < FLAGS.length; j++) {
   });
 }
 
+Object.defineProperty(Peer.prototype, 'sessionSet', {
+  get(this: Stored): number {
+    return (this.store.counts[this.index * COUNTS_SIZE + ROLES_AT] >>> SET_SHIFT) - 1;
+  },
+  set(this: Stored, v: number) {
+    const at = this.index * COUNTS_SIZE + ROLES_AT;
+    // The roles go with the set: a peer gives its set back only once they are all none (sessions.drop).
+    this.store.counts[at] = v < 0 ? 0 : ((v + 1) * (1 << SET_SHIFT)) + (this.store.counts[at] & ((1 << SET_SHIFT) - 1));
+  },
+});
 for (let j = 0; j < ROLES.length; j++) {
-  const i = ROLES_AT + j;
+  const shift = 2 * j;
   Object.defineProperty(Peer.prototype, ROLES[j], {
     get(this: Stored): number {
-      return this.store.counts[this.index * COUNTS_SIZE + i] - 1;
+      const w = this.store.counts[this.index * COUNTS_SIZE + ROLES_AT];
+      const r = (w >>> shift) & 3;
+      return r === 0 ? -1 : ((w >>> SET_SHIFT) - 1) * 2 + r - 1;
     },
     set(this: Stored, v: number) {
-      this.store.counts[this.index * COUNTS_SIZE + i] = v + 1;
+      const at = this.index * COUNTS_SIZE + ROLES_AT;
+      // v is a slot of the peer's own set (or -1): only which of its two slots is stored.
+      const r = v < 0 ? 0 : (v & 1) + 1;
+      this.store.counts[at] = (this.store.counts[at] & ~(3 << shift)) | (r << shift);
     },
   });
 }

@@ -33,6 +33,7 @@ RemoteForward = 7000 -> 127.0.0.1:7100
   localforward=127.0.0.1:7001   ->   10.100.0.2:7001   # trailing comment
 MaxPeers = 16
 ReplayWindow = 2048
+PreviousReplayWindow = 512
 StagedPackets = 64
 UnderLoadAfter = 0
 
@@ -76,7 +77,7 @@ test('config: a realistic wg-quick file gives the right DeviceConfig', () => {
   assert.deepEqual(d.interface.privateKey, bytes(dh.alicePrivate));
   assert.equal(d.interface.listenPort, 51820);
   assert.deepEqual(d.interface.address, { ip: ip('10.100.0.1'), bits: 24 });
-  assert.deepEqual(d.limits, { ...NODE_LIMITS, maxPeers: 16, replayWindow: 2048, stagedPackets: 64, underLoadHandshakesPerSecond: 0 });
+  assert.deepEqual(d.limits, { ...NODE_LIMITS, maxPeers: 16, replayWindow: 2048, previousReplayWindow: 512, stagedPackets: 64, underLoadHandshakesPerSecond: 0 });
   assert.equal(d.peers.length, 2);
 
   const [p0, p1] = d.peers;
@@ -89,7 +90,7 @@ test('config: a realistic wg-quick file gives the right DeviceConfig', () => {
   assert.equal(p0.extensions, undefined);
 
   assert.equal(p1.endpoint, null, 'a DNS name is resolved at up time, not by the parser');
-  assert.deepEqual(c.endpointNames, [{ peer: 1, host: 'gw2.example.org', port: 51820, line: 27 }]);
+  assert.deepEqual(c.endpointNames, [{ peer: 1, host: 'gw2.example.org', port: 51820, line: 28 }]);
   assert.equal(p1.persistentKeepalive, 0);
   assert.equal(p1.extensions, false);
   assert.equal(p1.presharedKey, null);
@@ -104,7 +105,7 @@ test('config: a realistic wg-quick file gives the right DeviceConfig', () => {
   assert.match(w, /^home\.conf:5: Address: fd00:100::1\/64: IPv6 skipped/m);
   assert.match(w, /^home\.conf:6: DNS: ignored/m);
   assert.match(w, /^home\.conf:7: PostUp: ignored/m);
-  assert.match(w, /^home\.conf:20: AllowedIPs: fd00:100::2\/128: IPv6 skipped/m);
+  assert.match(w, /^home\.conf:21: AllowedIPs: fd00:100::2\/128: IPv6 skipped/m);
 });
 
 test('config: defaults (no ListenPort, no Address, no extension keys)', () => {

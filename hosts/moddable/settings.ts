@@ -30,14 +30,17 @@
  * |               | form failover group "home", this one second      |                    |
  * | backupPort    | its UDP port                                     | 51820              |
  * | backupKey     | its public key (base64)                          | required with it   |
- * | replayWindow  | replay window in counters, per keypair (memory:  | 1024               |
- * |               | 4 B per 32 counters + 12, × 2 per session)       |                    |
+ * | replayWindow  | replay window in counters of a session's current | 1024               |
+ * |               | keypair (memory: 4 B per 32 counters + 12)       |                    |
+ * | previousReplay| the same for its other keypair (previous after a | 256                |
+ * | Window        | rekey, or next until confirmed); at most the one |                    |
+ * |               | above                                            |                    |
  * | stagedPackets | packets queued while a handshake is in flight    | 32                 |
  * | stagingBudget | bytes of those for all peers (one ring)          | 8192               |
  * | resendBudget  | bytes of sent packets kept for resending after   | 4096               |
  * |               | home lost its state (one ring for the device)    |                    |
  *
- * The last four fix the device's memory bounds at boot (with the
+ * The last five fix the device's memory bounds at boot (with the
  * peer-table capacity, GATEWAY_LIMITS.maxPeers): the replay windows, the
  * staging ring and the resend ring are allocated then, and nothing grows
  * after start.
@@ -226,6 +229,7 @@ export function loadSettings(): GatewaySettings {
       limits: {
         ...GATEWAY_LIMITS,
         replayWindow: integer('replayWindow', GATEWAY_LIMITS.replayWindow, 64, 8192),
+        previousReplayWindow: integer('previousReplayWindow', GATEWAY_LIMITS.previousReplayWindow!, 32, 8192),
         stagedPackets: integer('stagedPackets', GATEWAY_LIMITS.stagedPackets, 1, 1024),
         stagingBudget: integer('stagingBudget', GATEWAY_LIMITS.stagingBudget!, 256, 1 << 20),
         resendBudget: integer('resendBudget', GATEWAY_LIMITS.resendBudget!, 256, 1 << 20),

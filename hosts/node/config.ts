@@ -17,7 +17,8 @@
  *   `LocalForward = [127.0.0.1:]7000 -> 10.100.0.1:7000`,
  *   `RemoteForward = 7000 -> 127.0.0.1:7100`.
  * - Extension keys: MaxPeers (default 1024: sessions held at once, not
- *   peers configured), ReplayWindow (8128), StagedPackets (128),
+ *   peers configured), ReplayWindow (8128), PreviousReplayWindow (the
+ *   window of a session's other keypair: ReplayWindow), StagedPackets (128),
  *   StagingBudget (4 MiB: bytes of staged packets for all peers together),
  *   UnderLoadAfter (1000 handshake messages/s; 0 demands cookies always).
  *   Defaults are NODE_LIMITS in modules/config.ts.
@@ -128,6 +129,7 @@ const REPEATABLE = new Set(['address', 'allowedips', 'localforward', 'remoteforw
 const LIMIT_KEYS: Record<string, { field: keyof DeviceLimits; min: number; max: number }> = {
   maxpeers: { field: 'maxPeers', min: 1, max: 65536 },
   replaywindow: { field: 'replayWindow', min: 1, max: 1 << 24 },
+  previousreplaywindow: { field: 'previousReplayWindow', min: 1, max: 1 << 24 },
   stagedpackets: { field: 'stagedPackets', min: 1, max: 65536 },
   stagingbudget: { field: 'stagingBudget', min: 0, max: 1 << 30 },
   underloadafter: { field: 'underLoadHandshakesPerSecond', min: 0, max: 1_000_000_000 },
