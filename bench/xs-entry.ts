@@ -429,7 +429,7 @@ function bufferBytes(root: unknown): number {
 const limits: DeviceLimits = GATEWAY_LIMITS;
 
 const bench = {
-  limits: { ...limits, handshakes: limits.handshakes ?? DEFAULT_HANDSHAKES },
+  limits: { ...limits, handshakes: limits.handshakes ?? DEFAULT_HANDSHAKES, previousReplayWindow: limits.previousReplayWindow ?? limits.replayWindow },
   pairs: {} as Record<number, Pair>,
   noble: {} as Record<number, NobleAead>,
   aead: {} as Record<number, HomewardAead>,

@@ -120,8 +120,8 @@ async function strippedParts(worker: XSWorker): Promise<Record<(typeof PARTS)[nu
  * properties, closures, typed-array and ArrayBuffer headers), which
  * `currentHeapCount` counts exactly, and the chunk heap (the bytes inside
  * ArrayBuffers, strings), which it does not; `bufferBytes*` adds up the
- * ArrayBuffer bytes by walking the object graph (strings are left out: a
- * peer's are its base64 key and endpoint address).
+ * ArrayBuffer bytes by walking the object graph (strings are left out: the
+ * only one a peer keeps is its endpoint address).
  *
  * - `bytesPerPeer` (the figure the project reports): slots and ArrayBuffer
  *   bytes of the peer and of its session set together. Not counted: the
@@ -132,16 +132,15 @@ async function strippedParts(worker: XSWorker): Promise<Record<(typeof PARTS)[nu
  *   states, 1 in the 0-peer Device and 2 in the 8-peer one, so the extra
  *   state is measured on its own (a HandshakePool of 1 minus one of 0) and
  *   taken out.
- * - `slotBytesPerPeer`: slots only, and without the session pool: the Peer,
- *   its PeerConfig (held by the Device) and the Device's per-peer table
- *   entries, and the share of the device-wide peer store's views.
+ * - `slotBytesPerPeer`: slots only, and without the session pool: the Peer
+ *   and the Device's per-peer table entries (the Device keeps no PeerConfig).
  * - `slotBytesPerSessionSet`: slots of one set of session state from the pool
  *   (two keypair slots: keys, counters, replay windows). The pool is
  *   allocated at start with capacity min(maxPeers, max(1, peers)), so the
  *   0-peer Device has 1 set and the 8-peer one 8: the 7 extra sets, measured
  *   on their own (a SessionTable of 1 minus one of 0), are taken out of
  *   slotBytesPerPeer and reported here. Every established peer holds one set,
- *   so its replay windows (GATEWAY_LIMITS.replayWindow counters each) are in
+ *   so its replay windows (GATEWAY_LIMITS.replayWindow and .previousReplayWindow counters) are in
  *   this figure and not in slotBytesPerPeer.
  * - `breakdown`: the same total split by part: `sessionSet` as above,
  *   `peerStore` the share of the device's PeerStore (numbers, counts, byte
@@ -151,7 +150,7 @@ async function strippedParts(worker: XSWorker): Promise<Record<(typeof PARTS)[nu
  *   in the device's array), and `deviceEntries` the rest (route and group
  *   table entries, the staging ring's per-peer record).
  */
-async function bytesPerPeer(worker: XSWorker, maxPeers: number, replayWindow: number, handshakes: number) {
+async function bytesPerPeer(worker: XSWorker, maxPeers: number, replayWindow: number, previousReplayWindow: number, handshakes: number) {
   const hub8 = await heldSlots(worker, `'hub', ${PEERS}`);
   const hub0 = await heldSlots(worker, `'hub', 0`);
   const store8 = await heldSlots(worker, `'store', ${PEERS}`);
@@ -199,7 +198,7 @@ async function bytesPerPeer(worker: XSWorker, maxPeers: number, replayWindow: nu
     stagingRingBytes: hub8.info.stagingRingBytes ?? 0,
     handshakeStateBytes: handshakeSlots * SLOT_BYTES + handshakeBuffer,
     handshakePoolBytes: Math.min(capacity(PEERS), handshakes) * (handshakeSlots * SLOT_BYTES + handshakeBuffer),
-    countedInTotal: `slots and ArrayBuffer bytes of the peer and of its session set (${SLOTS_PER_SESSION} keypairs, each with a ${replayWindow}-counter replay window)`,
+    countedInTotal: `slots and ArrayBuffer bytes of the peer and of its session set (${SLOTS_PER_SESSION} keypairs: the current one with a ${replayWindow}-counter replay window, the other with a ${previousReplayWindow}-counter one)`,
     breakdown,
     breakdownSlots: Object.fromEntries(PARTS.map((p) => [p, parts[p].slots])),
     breakdownBufferBytes: Object.fromEntries(PARTS.map((p) => [p, parts[p].bufferBytes])),
@@ -216,8 +215,8 @@ export async function benchXsMemory(): Promise<Awaited<ReturnType<typeof bytesPe
   const worker = XSWorker.start({ name: 'homeward-bench-xs-memory', timeoutMs: 120_000 });
   try {
     await worker.evaluate(script);
-    const limits = decode<{ maxPeers: number; replayWindow: number; handshakes: number; stagedPackets: number }>((await worker.evaluate(`new TextEncoder().encode(JSON.stringify(${B}.limits)).buffer;`)).reply);
-    return await bytesPerPeer(worker, limits.maxPeers, limits.replayWindow, limits.handshakes);
+    const limits = decode<{ maxPeers: number; replayWindow: number; previousReplayWindow: number; handshakes: number; stagedPackets: number }>((await worker.evaluate(`new TextEncoder().encode(JSON.stringify(${B}.limits)).buffer;`)).reply);
+    return await bytesPerPeer(worker, limits.maxPeers, limits.replayWindow, limits.previousReplayWindow, limits.handshakes);
   } finally {
     await worker.close();
   }
@@ -235,7 +234,7 @@ export async function benchXs(): Promise<{ results: Record<string, unknown>; tab
   try {
     await worker.evaluate(script);
     await worker.evaluate(`${B}.setup(${JSON.stringify(SIZES)});`);
-    const limits = decode<{ maxPeers: number; replayWindow: number; handshakes: number; stagedPackets: number }>((await worker.evaluate(`new TextEncoder().encode(JSON.stringify(${B}.limits)).buffer;`)).reply);
+    const limits = decode<{ maxPeers: number; replayWindow: number; previousReplayWindow: number; handshakes: number; stagedPackets: number }>((await worker.evaluate(`new TextEncoder().encode(JSON.stringify(${B}.limits)).buffer;`)).reply);
     const opts = { worker };
 
     const homeward: Record<number, Measurement> = {};
@@ -267,7 +266,7 @@ export async function benchXs(): Promise<{ results: Record<string, unknown>; tab
     );
     if (Object.keys(problems).length) throw new Error(`XS benchmark is not measuring what it claims: ${JSON.stringify(problems)}`);
 
-    const memory = await bytesPerPeer(worker, limits.maxPeers, limits.replayWindow, limits.handshakes);
+    const memory = await bytesPerPeer(worker, limits.maxPeers, limits.replayWindow, limits.previousReplayWindow, limits.handshakes);
 
     const c = (m: Measurement) => Math.round(m.computePerIteration);
     const slots = (m: Measurement) => +m.slotsPerIteration.toFixed(2);
@@ -338,7 +337,7 @@ export async function benchXs(): Promise<{ results: Record<string, unknown>; tab
       ['x25519, one scalar multiplication, computrons', fmt(c(x25519)), fmt(c(nobleX25519)), `${ratio(c(x25519), c(nobleX25519))} × noble`],
       [`heap slots per established peer (${PEERS} peers), bytes`, `${fmt(memory.slotBytesPerPeer)} + ${fmt(memory.slotBytesPerSessionSet)} session`, '–', '–'],
       ['ArrayBuffer bytes per established peer', `${fmt(memory.bufferBytesPerPeer)} + ${fmt(memory.bufferBytesPerSessionSet)} session`, '–', '–'],
-      [`all heap per established peer, with its session and ${limits.replayWindow}-counter replay windows`, fmt(memory.bytesPerPeer), '–', '–'],
+      [`all heap per established peer, with its session (${limits.replayWindow}- and ${limits.previousReplayWindow}-counter replay windows)`, fmt(memory.bytesPerPeer), '–', '–'],
     ];
     const header = ['measure (XS)', 'homeward', 'noble', 'ratio'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -7,15 +7,18 @@
  *
  * Memory layout. On XS every object, property and typed array costs 16-byte
  * heap slots (a typed array: 7, a view on an existing buffer: 4), and a
- * gateway keeps this for every peer. So the ~50 numbers and flags of a peer
- * live in one ArrayBuffer at the named offsets below, read and written
- * through accessors on the prototype (`p.rxBytes += n` reads as a field and
- * allocates nothing): times, deadlines and large counts as doubles, u32
- * fields, flags and the per-peer drop counters as u32, then its small byte
- * fields (PROD identifiers, close nonce, the precomputed static-static DH,
- * the last TAI64N, the cookie). What stays a property is what holds an
- * object. Exchange state in flight comes from the device's handshake pool,
- * session keys from the table's keypair store.
+ * gateway keeps this for every peer. So the ~60 numbers and flags of a peer
+ * live in the device's PeerStore at the named offsets below, read and
+ * written through accessors on the prototype (`p.rxBytes += n` reads as a
+ * field and allocates nothing): times, deadlines and large counts as
+ * doubles; u32 fields, a word of flags, a word of keypair roles and the
+ * per-peer drop counters as u32; then its small byte fields (the PROD
+ * identifier, close nonce, the precomputed static-static DH, the last
+ * TAI64N, the cookie, the public key). The store also keeps what the device
+ * needs of the peers' configs, so no Peer holds a string, array or key of
+ * its own. What stays a property is its index, its handshake binding and
+ * its endpoint address. Exchange state in flight comes from the device's
+ * handshake pool, session keys from the table's keypair store.
  */
 import { PING_DEFAULTS, type Cidr, type PeerConfig } from './config';
 import { nonZeroCounts, type DropReason } from './drops';
