@@ -192,13 +192,7 @@ export class PeerStore {
       this.byKey[i] = i;
     }
     this.prefixStart[count] = prefixes;
-    // Insertion sort: once at start, over at most a few thousand keys that mostly arrive in config order.
-    for (let i = 1; i < count; i++) {
-      const n = this.byKey[i];
-      let j = i;
-      for (; j > 0 && this.compareKey(this.byKey[j - 1], this.bytes, n * BYTES_SIZE + PEER_PUBLIC_KEY) > 0; j--) this.byKey[j] = this.byKey[j - 1];
-      this.byKey[j] = n;
-    }
+    this.byKey.sort((m, n) => this.compareKey(m, this.bytes, n * BYTES_SIZE + PEER_PUBLIC_KEY));
   }
 
   /** The peer whose public key is key[at, +32), or -1. */
