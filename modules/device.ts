@@ -135,9 +135,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
     this.peers = made.peers;
     this.peerStore = made.store;
     config.peers.forEach((pc, i) => {
-      const peer = made.peers[i];
       for (const cidr of pc.allowedIps) this.routes.insert(cidr, i);
-      peer.bytes.set(Recovery.prodId(pc.publicKey, this.noise.publicKey), peer.bytesAt + PEER_PROD_ID);
     });
     this.extensions = this.peers.some((p) => p.extensions);
     const sessionSets = Math.min(limits.maxPeers, Math.max(1, config.peers.length));
@@ -154,6 +152,7 @@ export class Device implements DeviceApi, TimerActions, RecoveryActions, Livenes
       this.noise.publicKey,
       this,
     );
+    for (const p of this.peers) this.recovery.writeIncomingProdId(p.bytes, p.bytesAt + PEER_PROD_ID, config.peers[p.index].publicKey);
     this.handshakes = new Handshakes({
       noise: this.noise, admission: this.admission, cookies: new CookieGenerator(this.aead, PEER_COOKIE, PEER_PUBLIC_KEY), sessions: this.sessions, clock,
       closer: this.closer, groups: this.groups, drops: this.drops, peers: this.peers, peerStore: this.peerStore,

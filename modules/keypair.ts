@@ -177,11 +177,10 @@ export class KeypairStore {
   nextCounter(k: number): boolean {
     const w = this.words;
     const at = this.at(k);
+    if (this.exhausted(k)) return false;
     const lo = w[at + SEND_LO];
-    const hi = w[at + SEND_HI];
-    if (hi >= REJECT_AFTER_MESSAGES_HI && lo >= REJECT_AFTER_MESSAGES_LO) return false;
     w[at + SEND_LO] = lo + 1; // a Uint32Array wraps 2^32 to 0
-    if (lo === 0xffffffff) w[at + SEND_HI] = hi + 1;
+    if (lo === 0xffffffff) w[at + SEND_HI]++;
     return true;
   }
 

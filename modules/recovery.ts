@@ -7,7 +7,7 @@
  * hint of the same kind, and never a reason to delete keys or sessions.
  */
 import type { RecoveryLimits } from './config';
-import { hash, mac, WgHash } from './crypto/hash';
+import { WgHash } from './crypto/hash';
 import type { KeypairStore } from './keypair';
 import { REKEY_TIMEOUT } from './constants';
 import { NAK_SIZE, MSG_NAK, MSG_PROD, PROD_ID, PROD_ID_SIZE, PROD_SIZE, readU32, writeHeader } from './messages';
@@ -64,9 +64,16 @@ export class Recovery {
     this.global = new TokenBucket(limits.nakPerSecondGlobal, limits.nakPerSecondGlobal);
   }
 
-  /** The identifier `sender` puts in a PROD to `receiver`: keyed BLAKE2s, so the static key is not sent in clear. */
+  /** The identifier `sender` puts in a PROD to `receiver` (writeProdId), in a new array. */
   static prodId(senderPublic: Uint8Array, receiverPublic: Uint8Array): Uint8Array {
-    return mac(hash(LABEL_PROD, receiverPublic), senderPublic);
+    const out = new Uint8Array(PROD_ID_SIZE);
+    writeProdId(new WgHash(), new Uint8Array(32), out, 0, senderPublic, 0, receiverPublic, 0);
+    return out;
+  }
+
+  /** out[outAt, +16) = the identifier the PRODs of `peer` to us carry (at start, for every peer). */
+  writeIncomingProdId(out: Uint8Array, outAt: number, peerPublic: Uint8Array): void {
+    writeProdId(this.hx, this.prodKey, out, outAt, peerPublic, 0, this.publicKey, 0);
   }
 
   /**
@@ -161,11 +168,8 @@ export class Recovery {
     const out = this.out;
     out.fill(0);
     writeHeader(out, MSG_PROD);
-    // Our identifier (prodId(ours, theirs)), computed here rather than kept per peer: PRODs are rare.
-    const key = this.prodKey;
-    this.hx.hash(key, LABEL_PROD, p.bytes, p.bytesAt + PEER_PUBLIC_KEY, 32);
-    this.hx.mac(out, PROD_ID, key, this.publicKey);
-    key.fill(0);
+    // Our identifier, computed here rather than kept per peer: PRODs are rare.
+    writeProdId(this.hx, this.prodKey, out, PROD_ID, this.publicKey, 0, p.bytes, p.bytesAt + PEER_PUBLIC_KEY);
     this.actions.send(out, PROD_SIZE, p.endpointAddress, p.endpointPort);
     p.prodsSent++;
     return true;
@@ -226,4 +230,19 @@ export class Recovery {
     p.lost += lost;
     p.resent += again;
   }
+}
+
+/**
+ * out[outAt, +16) = the identifier a PROD from `sender` to `receiver`
+ * carries: MAC(HASH(label ‖ receiver), sender), keyed BLAKE2s, so the static
+ * key is not sent in clear (the keys at sender[senderAt, +32) and
+ * receiver[receiverAt, +32)). `key` is 32 bytes of scratch, wiped after.
+ */
+function writeProdId(
+  hx: WgHash, key: Uint8Array, out: Uint8Array, outAt: number,
+  sender: Uint8Array, senderAt: number, receiver: Uint8Array, receiverAt: number,
+): void {
+  hx.hash(key, LABEL_PROD, receiver, receiverAt, 32);
+  hx.mac(out, outAt, key, sender, senderAt, 32);
+  key.fill(0);
 }

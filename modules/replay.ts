@@ -157,10 +157,9 @@ export class ReplayRing {
     const copied = to.size <= this.size ? this.blocks : this.blocks - 1;
     for (let i = 0; i < to.blocks; i++) {
       const t = toSlot - i < 0 ? toSlot - i + to.blocks : toSlot - i;
-      let v = 0;
+      let v = 0xffffffff;
       if (i > firstBlock) v = 0;
       else if (i < copied) v = src[srcAt + RING + (fromSlot - i < 0 ? fromSlot - i + this.blocks : fromSlot - i)];
-      else v = 0xffffffff;
       dst[dstAt + RING + t] = v;
     }
   }

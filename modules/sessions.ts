@@ -66,12 +66,7 @@ export class Sessions {
   /** The live keypair `index` names, or NO_KEYPAIR; its peer is peerOf(index). */
   keypairFor(index: number): number {
     const p = this.peerOf(index);
-    if (p === null || p.sessionSet === NO_SET) return NO_KEYPAIR;
-    const first = p.sessionSet * SLOTS_PER_SESSION;
-    for (let k = first; k < first + SLOTS_PER_SESSION; k++) {
-      if (this.keypairs.live(k) && this.keypairs.localIndex(k) === index) return k;
-    }
-    return NO_KEYPAIR;
+    return p === null ? NO_KEYPAIR : this.keypairOf(p, index);
   }
 
   /** The peer whose handshake in flight `index` names, or null. */
@@ -97,7 +92,7 @@ export class Sessions {
       this.random(this.rand4);
       const high = readU32(this.rand4, 0) >>> bits;
       index = bits === 0 ? high : ((high << bits) | (p.index ^ this.mix(high))) >>> 0;
-    } while (index === 0 || this.holds(p, index));
+    } while (index === 0 || this.keypairOf(p, index) !== NO_KEYPAIR);
     p.handshake!.localIndex = index;
     return index;
   }
@@ -120,14 +115,14 @@ export class Sessions {
     return n;
   }
 
-  /** `index` names one of the keypairs of `p`. */
-  private holds(p: Peer, index: number): boolean {
-    if (p.sessionSet === NO_SET) return false;
+  /** The live keypair of `p` that `index` names, or NO_KEYPAIR. */
+  private keypairOf(p: Peer, index: number): number {
+    if (p.sessionSet === NO_SET) return NO_KEYPAIR;
     const first = p.sessionSet * SLOTS_PER_SESSION;
     for (let k = first; k < first + SLOTS_PER_SESSION; k++) {
-      if (this.keypairs.live(k) && this.keypairs.localIndex(k) === index) return true;
+      if (this.keypairs.live(k) && this.keypairs.localIndex(k) === index) return k;
     }
-    return false;
+    return NO_KEYPAIR;
   }
 
   /** The peer-number mask for the high bits `high` (murmur3's finaliser over them and the key). */
@@ -148,10 +143,9 @@ export class Sessions {
    * responder session was still unconfirmed) or else current, as its new
    * previous; the responder keeps current. Everything else is erased before
    * the new keys are derived, into the other slot, so two slots are enough.
- * The keypair that becomes current gets the pair's full replay window
- * (keypair.ts: promote), here for the initiator and in confirm() for the
- * responder.
-   * The handshake's index now names the keypair, and its state goes back to
+   * The keypair that becomes current gets the pair's full replay window
+   * (keypair.ts: promote), here for the initiator and in confirm() for the
+   * responder. The handshake's index now names the keypair, and its state goes back to
    * the pool.
    */
   begin(p: Peer, now: number, isInitiator: boolean, noise: Noise): void {
